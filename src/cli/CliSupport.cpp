@@ -1,0 +1,41 @@
+#include "cli/CliSupport.h"
+
+#include <torch/cuda.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/Error.h"
+
+namespace cpq::cli {
+
+namespace fs = std::filesystem;
+
+at::Device parseDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available()) throw Error("--device " + name + ": CUDA is not available in this build or on this machine");
+    return at::Device(name);
+  }
+  throw Error("--device: unknown device '" + name + "' (use cpu or cuda)");
+}
+
+void writeFolderAtomically(const std::string& dir, bool overwrite, const std::function<void(const std::string&)>& write) {
+  if (fs::exists(dir) && !overwrite) throw fileError(dir, "already exists; pass --overwrite to replace it");
+  const fs::path target = fs::absolute(dir);
+  if (!target.parent_path().empty()) fs::create_directories(target.parent_path());
+  const std::string tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  try {
+    write(tmp);
+    if (fs::exists(target)) fs::remove_all(target);
+    fs::rename(tmp, target);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw;
+  }
+}
+
+}  // namespace cpq::cli

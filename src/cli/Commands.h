@@ -1,0 +1,11 @@
+#pragma once
+// Each subcommand registers its flags on the app and runs through the library; the CLI stays thin.
+#include <CLI/CLI.hpp>
+
+namespace cpq::cli {
+
+void addInferCommand(CLI::App& app);
+void addConvertCommand(CLI::App& app);
+void addDemoCloudCommand(CLI::App& app);
+
+}  // namespace cpq::cli

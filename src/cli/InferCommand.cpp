@@ -1,0 +1,100 @@
+// `infer`: one point cloud through the detector; detections as JSON, optionally every stage's tensor as .npy.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/CliSupport.h"
+#include "cli/Commands.h"
+#include "config/CenterPointConfig.h"
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+#include "core/Npy.h"
+#include "data/PointCloud.h"
+#include "infer/InferencePipeline.h"
+#include "model/LoadModel.h"
+
+namespace cpq::cli {
+namespace {
+
+struct InferArgs {
+  std::string config, checkpoint, points, out, dump, device = "cpu";
+  bool randomInit = false, overwrite = false;
+  uint64_t seed = 0;
+};
+
+nlohmann::ordered_json detectionsJson(const std::vector<Detection>& dets, const CenterPointConfig& cfg) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& d : dets) {
+    list.push_back({{"x", d.x}, {"y", d.y}, {"z", d.z}, {"l", d.l}, {"w", d.w}, {"h", d.h}, {"yaw", d.yaw},
+                    {"vx", d.vx}, {"vy", d.vy}, {"score", d.score}, {"label", cfg.classNames.at(d.label)}});
+  }
+  return list;
+}
+
+// The tensors of specs/model.md §7 under their names; with several tasks the head tensors get a _task<t>
+// suffix. voxel_coords (batch, z, y, x) is extra: it is what the scatter needs between the two ONNX files.
+void writeDump(const std::string& dir, const InferenceTrace& trace) {
+  writeNpy(dir + "/input_features.npy", trace.inputFeatures);
+  writeNpy(dir + "/voxel_coords.npy", trace.voxelCoords);
+  writeNpy(dir + "/pillar_features.npy", trace.pillarFeatures);
+  writeNpy(dir + "/spatial_features.npy", trace.spatialFeatures);
+  for (size_t t = 0; t < trace.head.size(); ++t) {
+    const std::string suffix = trace.head.size() == 1 ? "" : "_task" + std::to_string(t);
+    const TaskOutputs& o = trace.head[t];
+    const std::pair<const char*, const at::Tensor*> items[] = {{"heatmap", &o.heatmap}, {"reg", &o.reg}, {"height", &o.height},
+                                                               {"dim", &o.dim},         {"rot", &o.rot}, {"vel", &o.vel}};
+    for (const auto& [name, tensor] : items) writeNpy(dir + "/" + name + suffix + ".npy", *tensor);
+  }
+}
+
+void runInfer(const InferArgs& a) {
+  if (a.randomInit == !a.checkpoint.empty()) throw Error("infer: give exactly one of --checkpoint and --random-init");
+  if (!a.out.empty()) refuseToOverwrite(a.out, a.overwrite);
+  const CenterPointConfig cfg = loadConfig(a.config);
+  const at::Device device = parseDevice(a.device);
+  const PointCloud cloud = readPcdBin(a.points);
+  std::optional<std::string> ckpt;
+  if (!a.checkpoint.empty()) ckpt = a.checkpoint;
+  InferencePipeline pipeline(cfg, makeCenterPoint(cfg, ckpt, a.seed), device);
+  InferenceTrace trace;
+  const std::vector<Detection> dets = pipeline.run(cloud.points, &trace);
+  const StageTimes& t = trace.times;
+  spdlog::info("{} points ({} non-finite dropped), {} pillars, {} detections", cloud.points.size(0),
+               cloud.droppedNonFinite, trace.inputFeatures.size(0), dets.size());
+  spdlog::info("ms: voxelize {:.1f}, features {:.1f}, encoder {:.1f}, scatter {:.1f}, backbone+neck+head {:.1f}, decode {:.1f}",
+               t.voxelize, t.features, t.encoder, t.scatter, t.dense, t.decode);
+  nlohmann::ordered_json out = {{"points", std::filesystem::path(a.points).filename().string()},
+                        {"num_points", cloud.points.size(0)},
+                        {"dropped_non_finite", cloud.droppedNonFinite},
+                        {"num_pillars", trace.inputFeatures.size(0)},
+                        {"frame", "lidar"},
+                        {"detections", detectionsJson(dets, cfg)}};
+  if (!a.dump.empty()) writeFolderAtomically(a.dump, a.overwrite, [&](const std::string& dir) { writeDump(dir, trace); });
+  if (a.out.empty()) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    writeStringAtomically(a.out, out.dump(2) + "\n");
+    spdlog::info("detections written to {}", a.out);
+  }
+}
+
+}  // namespace
+
+void addInferCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("infer", "Detect objects in one .pcd.bin point cloud");
+  auto a = std::make_shared<InferArgs>();
+  cmd->add_option("--config", a->config, "Model config (YAML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--checkpoint", a->checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
+  cmd->add_flag("--random-init", a->randomInit, "Use seeded random weights instead of a checkpoint");
+  cmd->add_option("--seed", a->seed, "Seed for --random-init")->capture_default_str();
+  cmd->add_option("--points", a->points, "Point cloud (.pcd.bin, float32 x, y, z, intensity, ring)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--out", a->out, "Write detections JSON here (default: standard output)");
+  cmd->add_option("--dump", a->dump, "Write every stage's tensor as .npy into this new folder");
+  cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace --out / --dump if they exist");
+  cmd->callback([a] { runInfer(*a); });
+}
+
+}  // namespace cpq::cli

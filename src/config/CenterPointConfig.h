@@ -1,0 +1,102 @@
+#pragma once
+// One validated configuration object, read from YAML that mirrors AWML's (mmdet3d) config structure and
+// field names, and passed down explicitly: nothing here is global.
+#include <array>
+#include <string>
+#include <vector>
+
+namespace cpq {
+
+struct VoxelLayerConfig {  // model.data_preprocessor.voxel_layer
+  int maxNumPoints = 32;
+  int maxVoxelsTrain = 96000;
+  int maxVoxelsTest = 96000;
+};
+
+struct VoxelEncoderConfig {  // model.pts_voxel_encoder
+  std::string type = "PillarFeatureNet";  // or BackwardPillarFeatureNet
+  int inChannels = 4;                     // raw point dims: x,y,z,t (4) or x,y,z,intensity,t (5)
+  std::vector<int> featChannels{32, 32};
+  float normEps = 1e-3f;
+  float normMomentum = 0.01f;
+  bool withZCenterOffset() const { return type == "PillarFeatureNet"; }
+  bool useIntensity() const { return inChannels == 5; }
+  int featureCount() const { return inChannels + 3 + (withZCenterOffset() ? 3 : 2); }
+};
+
+struct BackboneConfig {  // model.pts_backbone (SECOND)
+  int inChannels = 32;
+  std::vector<int> outChannels{64, 128, 256};
+  std::vector<int> layerNums{3, 5, 5};
+  std::vector<int> layerStrides{1, 2, 2};
+  float normEps = 1e-3f;
+  float normMomentum = 0.01f;
+};
+
+struct NeckConfig {  // model.pts_neck (SECONDFPN)
+  std::vector<int> inChannels{64, 128, 256};
+  std::vector<int> outChannels{128, 128, 128};
+  std::vector<double> upsampleStrides{0.5, 1, 2};
+  bool useConvForNoStride = true;
+  float normEps = 1e-3f;
+  float normMomentum = 0.01f;
+};
+
+struct HeadBranch {  // one entry of common_heads (plus the heatmap): name, output channels, conv count
+  std::string name;
+  int outChannels;
+  int numConv;
+};
+
+struct HeadConfig {  // model.pts_bbox_head (CenterHead)
+  int inChannels = 384;
+  std::vector<std::vector<std::string>> tasks;  // class names per task
+  std::vector<HeadBranch> commonHeads;          // reg, height, dim, rot, vel (heatmap is added per task)
+  int numHeatmapConvs = 2;
+  int shareConvChannel = 64;
+  int headConv = 64;
+  int finalKernel = 1;
+  float initBias = -4.595f;
+  float normEps = 1e-5f;
+  float normMomentum = 0.1f;
+  // bbox_coder / test_cfg.pts
+  int outSizeFactor = 2;
+  std::array<float, 6> postCenterRange{-200, -200, -10, 200, 200, 10};
+  int maxNum = 500;
+  float scoreThreshold = 0.1f;
+  float minRadius = 1.0f;  // test_cfg.pts.min_radius: compared with the squared distance, as mmdet3d does
+  int postMaxSize = 100;
+};
+
+struct PostprocessConfig {  // ours: which decoder the CLI uses (AWML evaluation or Autoware node parity)
+  std::string decoder = "awml";  // awml | autoware
+  float autowareScoreThreshold = 0.35f;
+  std::vector<float> yawNormThresholds;  // per class
+  float circleNmsDistance = 0.5f;        // metres
+  float iouNmsThreshold = 0.1f;
+  float iouNmsSearchDistance = 10.0f;
+};
+
+struct CenterPointConfig {
+  std::string sourcePath;  // the YAML file, for messages
+  std::vector<std::string> classNames;
+  std::array<float, 6> pointCloudRange{};
+  std::array<float, 3> voxelSize{};
+  std::array<int64_t, 3> gridSize{};  // nx, ny, nz = round((max - min) / voxel), as mmdet3d
+  VoxelLayerConfig voxelLayer;
+  VoxelEncoderConfig voxelEncoder;
+  BackboneConfig backbone;
+  NeckConfig neck;
+  HeadConfig head;
+  PostprocessConfig postprocess;
+
+  int64_t headHeight() const { return gridSize[1] / head.outSizeFactor; }
+  int64_t headWidth() const { return gridSize[0] / head.outSizeFactor; }
+  int numClasses() const { return static_cast<int>(classNames.size()); }
+};
+
+// Reads and validates; throws one cpq::Error listing every problem, each prefixed by the file and key.
+CenterPointConfig loadConfig(const std::string& path);
+CenterPointConfig parseConfig(const std::string& yamlText, const std::string& sourceName);
+
+}  // namespace cpq

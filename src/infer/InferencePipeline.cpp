@@ -1,0 +1,98 @@
+#include "infer/InferencePipeline.h"
+
+#include <torch/nn.h>
+
+#include <chrono>
+
+#include "data/PillarFeatures.h"
+#include "data/PointCloud.h"
+#include "decode/Decoder.h"
+
+namespace cpq {
+namespace {
+
+VoxelizerOptions voxelizerOptionsFor(const CenterPointConfig& cfg) {
+  VoxelizerOptions o;
+  o.pointCloudRange = cfg.pointCloudRange;
+  o.voxelSize = cfg.voxelSize;
+  o.maxPointsPerVoxel = cfg.voxelLayer.maxNumPoints;
+  o.maxVoxels = cfg.voxelLayer.maxVoxelsTest;
+  return o;
+}
+
+// Wall time of one stage; CUDA work is synchronised by the .to(kCPU) copies the stages end with.
+template <typename F>
+auto timed(double& ms, F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = f();
+  ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
+DecoderOptions decoderOptionsFor(const CenterPointConfig& cfg) {
+  DecoderOptions o;
+  o.kind = cfg.postprocess.decoder == "autoware" ? DecoderKind::Autoware : DecoderKind::Awml;
+  o.outSizeFactor = cfg.head.outSizeFactor;
+  o.voxelSize = {cfg.voxelSize[0], cfg.voxelSize[1]};
+  o.rangeMin = {cfg.pointCloudRange[0], cfg.pointCloudRange[1]};
+  for (const auto& task : cfg.head.tasks) {
+    std::vector<int> labels;
+    for (const auto& name : task)
+      labels.push_back(static_cast<int>(std::find(cfg.classNames.begin(), cfg.classNames.end(), name) - cfg.classNames.begin()));
+    o.taskClasses.push_back(labels);
+  }
+  o.topK = cfg.head.maxNum;
+  o.scoreThreshold = cfg.head.scoreThreshold;
+  o.postCenterRange = cfg.head.postCenterRange;
+  o.circleNmsDistSq = cfg.head.minRadius;
+  o.postMaxSize = cfg.head.postMaxSize;
+  o.autowareScoreThreshold = cfg.postprocess.autowareScoreThreshold;
+  o.yawNormThresholds = cfg.postprocess.yawNormThresholds;
+  o.autowareCircleDistSq = cfg.postprocess.circleNmsDistance * cfg.postprocess.circleNmsDistance;
+  o.iouNmsThreshold = cfg.postprocess.iouNmsThreshold;
+  o.iouNmsSearchDistance = cfg.postprocess.iouNmsSearchDistance;
+  return o;
+}
+
+InferencePipeline::InferencePipeline(const CenterPointConfig& cfg, CenterPoint model, at::Device device)
+    : cfg_(cfg), model_(std::move(model)), device_(device), voxelizer_(voxelizerOptionsFor(cfg)),
+      decoder_(decoderOptionsFor(cfg)) {
+  model_->to(device_);
+  model_->eval();
+}
+
+std::vector<Detection> InferencePipeline::run(const at::Tensor& points, InferenceTrace* trace) {
+  torch::NoGradGuard noGrad;
+  StageTimes t;
+  const at::Tensor raw = selectPointFeatures(points, cfg_.voxelEncoder.useIntensity());
+  const Voxels voxels = timed(t.voxelize, [&] { return voxelizer_.voxelize(raw); });
+  PillarFeatureOptions fo;
+  fo.voxelSize = cfg_.voxelSize;
+  fo.pointCloudRange = cfg_.pointCloudRange;
+  fo.withZCenterOffset = cfg_.voxelEncoder.withZCenterOffset();
+  const at::Tensor features = timed(t.features, [&] { return buildPillarFeatures(voxels, fo); });
+  const at::Tensor pillars = timed(t.encoder, [&] { return model_->encodePillars(features.to(device_)); });
+  const at::Tensor spatial = timed(t.scatter, [&] { return model_->scatter(pillars, voxels.coords, 1); });
+  HeadOutputs head = timed(t.dense, [&] {
+    HeadOutputs h = model_->forwardDense(spatial);
+    for (auto& task : h) task.heatmap = task.heatmap.to(at::kCPU);  // synchronises a CUDA forward
+    return h;
+  });
+  std::vector<Detection> dets = timed(t.decode, [&] { return decode(head, decoder_, 0); });
+  if (trace) {
+    trace->inputFeatures = features;
+    trace->voxelCoords = voxels.coords;
+    trace->pillarFeatures = pillars.to(at::kCPU);
+    trace->spatialFeatures = spatial.to(at::kCPU);
+    for (auto& task : head) {
+      for (at::Tensor* x : {&task.heatmap, &task.reg, &task.height, &task.dim, &task.rot, &task.vel}) *x = x->to(at::kCPU);
+    }
+    trace->head = std::move(head);
+    trace->times = t;
+  }
+  return dets;
+}
+
+}  // namespace cpq

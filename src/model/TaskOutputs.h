@@ -1,0 +1,22 @@
+#pragma once
+// The raw outputs of one CenterHead task (AWML's separate_head branches), each [B, C, H/osf, W/osf]:
+// heatmap logits (no sigmoid), reg (sub-cell x, y offset), height (centre z, m), dim (log l, w, h),
+// rot (sin yaw, cos yaw), vel (vx, vy m/s).
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace cpq {
+
+struct TaskOutputs {
+  at::Tensor heatmap;
+  at::Tensor reg;
+  at::Tensor height;
+  at::Tensor dim;
+  at::Tensor rot;
+  at::Tensor vel;
+};
+
+using HeadOutputs = std::vector<TaskOutputs>;  // one entry per task
+
+}  // namespace cpq

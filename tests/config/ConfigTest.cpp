@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+#include "config/CenterPointConfig.h"
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+
+namespace cpq {
+namespace {
+
+std::string configPath(const std::string& name) { return std::string(CPQ_SOURCE_DIR) + "/configs/" + name; }
+
+// The base config text with one line replaced (the line must exist).
+std::string baseWith(const std::string& from, const std::string& to) {
+  std::string text = readFileToString(configPath("awml/centerpoint_121m_base.yaml"));
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+std::string errorOf(const std::string& yaml) {
+  try {
+    parseConfig(yaml, "bad.yaml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, V26BaseGeometry) {
+  const CenterPointConfig c = loadConfig(configPath("awml/centerpoint_121m_base.yaml"));
+  EXPECT_EQ(c.gridSize[0], 1020);
+  EXPECT_EQ(c.gridSize[1], 1020);
+  EXPECT_EQ(c.gridSize[2], 1);
+  EXPECT_EQ(c.headHeight(), 510);
+  EXPECT_EQ(c.voxelEncoder.featureCount(), 10);
+  EXPECT_EQ(c.voxelLayer.maxVoxelsTest, 96000);
+  ASSERT_EQ(c.head.tasks.size(), 1u);
+  EXPECT_EQ(c.head.tasks[0].size(), 5u);
+  EXPECT_EQ(c.head.inChannels, 384);
+  EXPECT_FLOAT_EQ(c.head.minRadius, 1.0f);
+}
+
+TEST(Config, J6Gen2HasElevenFeatures) {
+  const CenterPointConfig c = loadConfig(configPath("awml/centerpoint_121m_j6gen2.yaml"));
+  EXPECT_EQ(c.voxelEncoder.featureCount(), 11);
+  EXPECT_TRUE(c.voxelEncoder.useIntensity());
+}
+
+TEST(Config, LegacyIsBackwardPillarFeatureNet760) {
+  const CenterPointConfig c = loadConfig(configPath("awml/centerpoint_legacy_760.yaml"));
+  EXPECT_EQ(c.voxelEncoder.type, "BackwardPillarFeatureNet");
+  EXPECT_EQ(c.voxelEncoder.featureCount(), 9);
+  EXPECT_EQ(c.gridSize[0], 760);
+  EXPECT_EQ(c.head.outSizeFactor, 1);
+  EXPECT_EQ(c.voxelLayer.maxVoxelsTest, 64000);
+  EXPECT_EQ(c.neck.upsampleStrides, (std::vector<double>{1, 2, 4}));
+}
+
+TEST(Config, DemoKeepsAwmlDepthAndNames) {
+  const CenterPointConfig c = loadConfig(configPath("demo.yaml"));
+  EXPECT_EQ(c.backbone.layerNums, (std::vector<int>{3, 5, 5}));
+  EXPECT_EQ(c.backbone.layerStrides.size(), 3u);
+  EXPECT_EQ(c.neck.upsampleStrides.size(), 3u);
+  EXPECT_EQ(c.voxelEncoder.featureCount(), 11);
+  EXPECT_EQ(c.numClasses(), 5);
+  EXPECT_GE(c.pointCloudRange[3], 51.2f);
+  EXPECT_LE(c.pointCloudRange[0], -51.2f);
+}
+
+TEST(Config, NonIntegralGridIsNamed) {
+  const std::string err = errorOf(baseWith("voxel_size: [0.24, 0.24, 8.0]\nclass_names", "voxel_size: [0.25, 0.24, 8.0]\nclass_names"));
+  EXPECT_NE(err.find("bad.yaml"), std::string::npos) << err;
+  EXPECT_NE(err.find("not an integral number of voxels"), std::string::npos) << err;
+}
+
+TEST(Config, UnknownEncoderType) {
+  const std::string err = errorOf(baseWith("type: PillarFeatureNet", "type: DynamicPillarFeatureNet"));
+  EXPECT_NE(err.find("model.pts_voxel_encoder.type: unknown encoder type 'DynamicPillarFeatureNet'"), std::string::npos) << err;
+}
+
+TEST(Config, OutSizeFactorMustDivideGrid) {
+  std::string yaml = readFileToString(configPath("awml/centerpoint_121m_base.yaml"));
+  for (size_t pos; (pos = yaml.find("out_size_factor: 2")) != std::string::npos;) yaml.replace(pos, 18, "out_size_factor: 7");
+  const std::string err = errorOf(yaml);
+  EXPECT_NE(err.find("out_size_factor 7 does not divide the grid 1020 x 1020"), std::string::npos) << err;
+}
+
+TEST(Config, WrongFeatureCount) {
+  const std::string err = errorOf(baseWith("model:\n", "model:\n  encoder_in_feature_size: 11\n"));
+  EXPECT_NE(err.find("wrong feature count: 11"), std::string::npos) << err;
+  EXPECT_NE(err.find("builds 10"), std::string::npos) << err;
+}
+
+TEST(Config, NeckMustMatchBackboneAndListsEveryProblem) {
+  std::string yaml = baseWith("    in_channels: [64, 128, 256]", "    in_channels: [64, 128, 128]");
+  const std::string err = errorOf(yaml);
+  EXPECT_NE(err.find("model.pts_neck.in_channels"), std::string::npos) << err;
+}
+
+TEST(Config, InvalidYamlNamesFile) {
+  const std::string err = errorOf("point_cloud_range: [1, 2\n");
+  EXPECT_NE(err.find("bad.yaml: invalid YAML"), std::string::npos) << err;
+}
+
+TEST(Config, MissingFileNamesFile) {
+  try {
+    loadConfig("/nonexistent/c.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/c.yaml"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cpq
