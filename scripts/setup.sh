@@ -7,6 +7,7 @@ PACKAGES=(
   libtorch-dev libprotobuf-dev protobuf-compiler libonnx-dev
   libsimdjson-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libeigen3-dev libpng-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libopenblas0-pthread  # libtorch-dev links libblas.so.3: without OpenBLAS it gets the slow reference BLAS
 )
 
 missing=()

@@ -12,8 +12,10 @@ PFNLayerImpl::PFNLayerImpl(int inChannels, int outChannels, bool lastLayer, floa
 
 at::Tensor PFNLayerImpl::forward(const at::Tensor& inputs) {
   at::Tensor x = linear->forward(inputs);
-  // BN1d normalises channels: [N, P, C] -> [N, C, P] and back.
-  x = norm->forward(x.permute({0, 2, 1}).contiguous()).permute({0, 2, 1}).contiguous();
+  // mmdet3d permutes to [N, C, P] for BN1d; BN1d on the [N*P, C] view normalises the same elements per
+  // channel (statistics over all points of all pillars) without two transposing copies.
+  const int64_t channels = x.size(2);
+  x = norm->forward(x.reshape({-1, channels})).view(x.sizes());
   x = at::relu(x);
   at::Tensor xMax = std::get<0>(x.max(1, /*keepdim=*/true));
   if (lastLayer_) return xMax;
