@@ -39,10 +39,12 @@ Frame prepare(const std::string& configPath) {
   o.numObjects = 40;
   f.raw = selectPointFeatures(makeDemoCloud(o, 0), f.cfg.voxelEncoder.useIntensity());
   torch::NoGradGuard g;
-  VoxelizerOptions vo{f.cfg.pointCloudRange, f.cfg.voxelSize, f.cfg.voxelLayer.maxNumPoints, f.cfg.voxelLayer.maxVoxelsTest};
+  VoxelizerOptions vo{f.cfg.pointCloudRange, f.cfg.voxelSize, f.cfg.voxelLayer.maxNumPoints,
+                      f.cfg.voxelLayer.maxVoxelsTest};
   f.voxelizer = std::make_shared<Voxelizer>(vo);
   const Voxels v = f.voxelizer->voxelize(f.raw);
-  f.features = buildPillarFeatures(v, {f.cfg.voxelSize, f.cfg.pointCloudRange, f.cfg.voxelEncoder.withZCenterOffset()});
+  f.features = buildPillarFeatures(
+      v, {f.cfg.voxelSize, f.cfg.pointCloudRange, f.cfg.voxelEncoder.withZCenterOffset()});
   f.coords = v.coords;
   f.pillars = f.model->encodePillars(f.features);
   f.spatial = f.model->scatter(f.pillars, f.coords, 1);
@@ -79,13 +81,15 @@ void registerStages(const std::string& name, const std::string& configPath, int 
   };
   add("voxelize+features", [](Frame& f) {
     const Voxels v = f.voxelizer->voxelize(f.raw);
-    benchmark::DoNotOptimize(buildPillarFeatures(v, {f.cfg.voxelSize, f.cfg.pointCloudRange, f.cfg.voxelEncoder.withZCenterOffset()}));
+    benchmark::DoNotOptimize(buildPillarFeatures(
+        v, {f.cfg.voxelSize, f.cfg.pointCloudRange, f.cfg.voxelEncoder.withZCenterOffset()}));
   });
   add("pts_voxel_encoder", [](Frame& f) { benchmark::DoNotOptimize(f.model->encodePillars(f.features)); });
   add("scatter", [](Frame& f) { benchmark::DoNotOptimize(f.model->scatter(f.pillars, f.coords, 1)); });
   add("pts_backbone", [](Frame& f) { benchmark::DoNotOptimize(f.model->pts_backbone->forward(f.spatial)); });
   add("pts_neck", [](Frame& f) { benchmark::DoNotOptimize(f.model->pts_neck->forward(f.backboneOut)); });
-  add("pts_bbox_head", [](Frame& f) { benchmark::DoNotOptimize(f.model->pts_bbox_head->forward(f.neckOut)); });
+  add("pts_bbox_head",
+      [](Frame& f) { benchmark::DoNotOptimize(f.model->pts_bbox_head->forward(f.neckOut)); });
   add("decode", [](Frame& f) { benchmark::DoNotOptimize(decode(f.head, decoderOptionsFor(f.cfg), 0)); });
 }
 

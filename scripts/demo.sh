@@ -4,12 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/build.sh centerpoint-quant
 BUILD_DIR=${BUILD_DIR:-build}
-LAUNCHER=()
-command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}" >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target centerpoint-quant
 CLI="$BUILD_DIR/centerpoint-quant"
 
 OUT=demo_out

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "checkpoint/Unpickler.h"
+#include "core/Endian.h"
 #include "core/Error.h"
 
 namespace cpq {
@@ -87,13 +88,6 @@ at::Tensor buildTensor(const PickleTree& tree, const PickleTensor& t, StorageCac
   at::Tensor view = storage.as_strided(t.sizes, t.strides, t.storageOffset);
   if (outType != t.dtype) return view.to(outType).contiguous();
   return view.clone(at::MemoryFormat::Contiguous);
-}
-
-bool hostIsLittleEndian() {
-  const uint16_t one = 1;
-  unsigned char first = 0;
-  std::memcpy(&first, &one, 1);
-  return first == 1;
 }
 
 }  // namespace

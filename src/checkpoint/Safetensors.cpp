@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/AtomicFile.h"
+#include "core/Endian.h"
 #include "core/Error.h"
 
 namespace cpq {
@@ -29,13 +30,6 @@ constexpr DtypeName kDtypes[] = {
     {"I64", at::kLong},  {"I32", at::kInt},   {"I16", at::kShort},     {"I8", at::kChar},
     {"U8", at::kByte},   {"BOOL", at::kBool},
 };
-
-bool hostIsLittleEndian() {
-  const uint16_t one = 1;
-  unsigned char first = 0;
-  std::memcpy(&first, &one, 1);
-  return first == 1;
-}
 
 }  // namespace
 

@@ -14,13 +14,15 @@ namespace fs = std::filesystem;
 at::Device parseDevice(const std::string& name) {
   if (name == "cpu") return at::Device(at::kCPU);
   if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available()) throw Error("--device " + name + ": CUDA is not available in this build or on this machine");
+    if (!torch::cuda::is_available())
+      throw Error("--device " + name + ": CUDA is not available in this build or on this machine");
     return at::Device(name);
   }
   throw Error("--device: unknown device '" + name + "' (use cpu or cuda)");
 }
 
-void writeFolderAtomically(const std::string& dir, bool overwrite, const std::function<void(const std::string&)>& write) {
+void writeFolderAtomically(const std::string& dir, bool overwrite,
+                           const std::function<void(const std::string&)>& write) {
   if (fs::exists(dir) && !overwrite) throw fileError(dir, "already exists; pass --overwrite to replace it");
   const fs::path target = fs::absolute(dir);
   if (!target.parent_path().empty()) fs::create_directories(target.parent_path());

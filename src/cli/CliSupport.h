@@ -12,6 +12,7 @@ at::Device parseDevice(const std::string& name);
 
 // Writes into a temporary sibling folder and renames it to dir when write() succeeds, so a failed command
 // leaves no partial folder. An existing dir is refused unless overwrite, then replaced.
-void writeFolderAtomically(const std::string& dir, bool overwrite, const std::function<void(const std::string&)>& write);
+void writeFolderAtomically(const std::string& dir, bool overwrite,
+                           const std::function<void(const std::string&)>& write);
 
 }  // namespace cpq::cli

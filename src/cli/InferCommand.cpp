@@ -27,8 +27,17 @@ struct InferArgs {
 nlohmann::ordered_json detectionsJson(const std::vector<Detection>& dets, const CenterPointConfig& cfg) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& d : dets) {
-    list.push_back({{"x", d.x}, {"y", d.y}, {"z", d.z}, {"l", d.l}, {"w", d.w}, {"h", d.h}, {"yaw", d.yaw},
-                    {"vx", d.vx}, {"vy", d.vy}, {"score", d.score}, {"label", cfg.classNames.at(d.label)}});
+    list.push_back({{"x", d.x},
+                    {"y", d.y},
+                    {"z", d.z},
+                    {"l", d.l},
+                    {"w", d.w},
+                    {"h", d.h},
+                    {"yaw", d.yaw},
+                    {"vx", d.vx},
+                    {"vy", d.vy},
+                    {"score", d.score},
+                    {"label", cfg.classNames.at(d.label)}});
   }
   return list;
 }
@@ -43,14 +52,16 @@ void writeDump(const std::string& dir, const InferenceTrace& trace) {
   for (size_t t = 0; t < trace.head.size(); ++t) {
     const std::string suffix = trace.head.size() == 1 ? "" : "_task" + std::to_string(t);
     const TaskOutputs& o = trace.head[t];
-    const std::pair<const char*, const at::Tensor*> items[] = {{"heatmap", &o.heatmap}, {"reg", &o.reg}, {"height", &o.height},
-                                                               {"dim", &o.dim},         {"rot", &o.rot}, {"vel", &o.vel}};
+    const std::pair<const char*, const at::Tensor*> items[] = {{"heatmap", &o.heatmap}, {"reg", &o.reg},
+                                                               {"height", &o.height},   {"dim", &o.dim},
+                                                               {"rot", &o.rot},         {"vel", &o.vel}};
     for (const auto& [name, tensor] : items) writeNpy(dir + "/" + name + suffix + ".npy", *tensor);
   }
 }
 
 void runInfer(const InferArgs& a) {
-  if (a.randomInit == !a.checkpoint.empty()) throw Error("infer: give exactly one of --checkpoint and --random-init");
+  if (a.randomInit == !a.checkpoint.empty())
+    throw Error("infer: give exactly one of --checkpoint and --random-init");
   if (!a.out.empty()) refuseToOverwrite(a.out, a.overwrite);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
@@ -63,15 +74,18 @@ void runInfer(const InferArgs& a) {
   const StageTimes& t = trace.times;
   spdlog::info("{} points ({} non-finite dropped), {} pillars, {} detections", cloud.points.size(0),
                cloud.droppedNonFinite, trace.inputFeatures.size(0), dets.size());
-  spdlog::info("ms: voxelize {:.1f}, features {:.1f}, encoder {:.1f}, scatter {:.1f}, backbone+neck+head {:.1f}, decode {:.1f}",
-               t.voxelize, t.features, t.encoder, t.scatter, t.dense, t.decode);
+  spdlog::info(
+      "ms: voxelize {:.1f}, features {:.1f}, encoder {:.1f}, scatter {:.1f}, backbone+neck+head {:.1f}, "
+      "decode {:.1f}",
+      t.voxelize, t.features, t.encoder, t.scatter, t.dense, t.decode);
   nlohmann::ordered_json out = {{"points", std::filesystem::path(a.points).filename().string()},
-                        {"num_points", cloud.points.size(0)},
-                        {"dropped_non_finite", cloud.droppedNonFinite},
-                        {"num_pillars", trace.inputFeatures.size(0)},
-                        {"frame", "lidar"},
-                        {"detections", detectionsJson(dets, cfg)}};
-  if (!a.dump.empty()) writeFolderAtomically(a.dump, a.overwrite, [&](const std::string& dir) { writeDump(dir, trace); });
+                                {"num_points", cloud.points.size(0)},
+                                {"dropped_non_finite", cloud.droppedNonFinite},
+                                {"num_pillars", trace.inputFeatures.size(0)},
+                                {"frame", "lidar"},
+                                {"detections", detectionsJson(dets, cfg)}};
+  if (!a.dump.empty())
+    writeFolderAtomically(a.dump, a.overwrite, [&](const std::string& dir) { writeDump(dir, trace); });
   if (a.out.empty()) {
     std::cout << out.dump(2) << "\n";
   } else {
@@ -89,7 +103,9 @@ void addInferCommand(CLI::App& app) {
   cmd->add_option("--checkpoint", a->checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
   cmd->add_flag("--random-init", a->randomInit, "Use seeded random weights instead of a checkpoint");
   cmd->add_option("--seed", a->seed, "Seed for --random-init")->capture_default_str();
-  cmd->add_option("--points", a->points, "Point cloud (.pcd.bin, float32 x, y, z, intensity, ring)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--points", a->points, "Point cloud (.pcd.bin, float32 x, y, z, intensity, ring)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Write detections JSON here (default: standard output)");
   cmd->add_option("--dump", a->dump, "Write every stage's tensor as .npy into this new folder");
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();

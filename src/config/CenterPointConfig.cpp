@@ -112,11 +112,13 @@ void readVoxelLayer(ConfigReader& r, CenterPointConfig& c) {
     r.problem(p + "max_voxels", "expected [train, test]");
   }
   if (c.voxelLayer.maxNumPoints <= 0) r.problem(p + "max_num_points", "must be positive");
-  if (c.voxelLayer.maxVoxelsTrain <= 0 || c.voxelLayer.maxVoxelsTest <= 0) r.problem(p + "max_voxels", "must be positive");
+  if (c.voxelLayer.maxVoxelsTrain <= 0 || c.voxelLayer.maxVoxelsTest <= 0)
+    r.problem(p + "max_voxels", "must be positive");
   if (r.has(p + "voxel_size") && getArray<float, 3>(r, p + "voxel_size", {}, false) != c.voxelSize) {
     r.problem(p + "voxel_size", "differs from the top-level voxel_size");
   }
-  if (r.has(p + "point_cloud_range") && getArray<float, 6>(r, p + "point_cloud_range", {}, false) != c.pointCloudRange) {
+  if (r.has(p + "point_cloud_range") &&
+      getArray<float, 6>(r, p + "point_cloud_range", {}, false) != c.pointCloudRange) {
     r.problem(p + "point_cloud_range", "differs from the top-level point_cloud_range");
   }
 }
@@ -126,7 +128,8 @@ void readVoxelEncoder(ConfigReader& r, CenterPointConfig& c) {
   auto& e = c.voxelEncoder;
   e.type = r.get<std::string>(p + "type", e.type, true);
   if (e.type != "PillarFeatureNet" && e.type != "BackwardPillarFeatureNet") {
-    r.problem(p + "type", "unknown encoder type '" + e.type + "' (known: PillarFeatureNet, BackwardPillarFeatureNet)");
+    r.problem(p + "type",
+              "unknown encoder type '" + e.type + "' (known: PillarFeatureNet, BackwardPillarFeatureNet)");
   }
   e.inChannels = r.get<int>(p + "in_channels", e.inChannels, true);
   if (e.inChannels != 4 && e.inChannels != 5) {
@@ -135,29 +138,31 @@ void readVoxelEncoder(ConfigReader& r, CenterPointConfig& c) {
   }
   e.featChannels = r.get<std::vector<int>>(p + "feat_channels", e.featChannels);
   if (e.featChannels.empty()) r.problem(p + "feat_channels", "must list at least one layer");
-  if (r.get<bool>(p + "with_distance", false)) r.problem(p + "with_distance", "true is not supported (AWML uses false)");
+  if (r.get<bool>(p + "with_distance", false))
+    r.problem(p + "with_distance", "true is not supported (AWML uses false)");
   e.normEps = r.get<float>(p + "norm_cfg.eps", e.normEps);
   e.normMomentum = r.get<float>(p + "norm_cfg.momentum", e.normMomentum);
   if (r.has("model.encoder_in_feature_size")) {
     const int declared = r.get<int>("model.encoder_in_feature_size", 0);
     if (declared != e.featureCount()) {
-      r.problem("model.encoder_in_feature_size", "wrong feature count: " + std::to_string(declared) + ", but " +
-                                                     e.type + " with " + std::to_string(e.inChannels) +
-                                                     " point dims builds " + std::to_string(e.featureCount()));
+      r.problem("model.encoder_in_feature_size",
+                "wrong feature count: " + std::to_string(declared) + ", but " + e.type + " with " +
+                    std::to_string(e.inChannels) + " point dims builds " + std::to_string(e.featureCount()));
     }
   }
   const std::string m = "model.pts_middle_encoder.";
   if (r.has(m + "type") && r.get<std::string>(m + "type", "") != "PointPillarsScatter") {
     r.problem(m + "type", "unknown middle encoder (known: PointPillarsScatter)");
   }
-  if (r.has(m + "in_channels") && !e.featChannels.empty() && r.get<int>(m + "in_channels", 0) != e.featChannels.back()) {
+  if (r.has(m + "in_channels") && !e.featChannels.empty() &&
+      r.get<int>(m + "in_channels", 0) != e.featChannels.back()) {
     r.problem(m + "in_channels", "must equal the last of pts_voxel_encoder.feat_channels");
   }
   if (r.has(m + "output_shape")) {
     auto shape = r.get<std::vector<int64_t>>(m + "output_shape", {});
     if (shape.size() != 2 || shape[0] != c.gridSize[1] || shape[1] != c.gridSize[0]) {
-      r.problem(m + "output_shape", "must be the BEV grid [ny, nx] = [" + std::to_string(c.gridSize[1]) + ", " +
-                                        std::to_string(c.gridSize[0]) + "]");
+      r.problem(m + "output_shape", "must be the BEV grid [ny, nx] = [" + std::to_string(c.gridSize[1]) +
+                                        ", " + std::to_string(c.gridSize[0]) + "]");
     }
   }
 }
@@ -165,7 +170,8 @@ void readVoxelEncoder(ConfigReader& r, CenterPointConfig& c) {
 void readBackbone(ConfigReader& r, CenterPointConfig& c) {
   const std::string p = "model.pts_backbone.";
   auto& b = c.backbone;
-  if (r.get<std::string>(p + "type", "SECOND") != "SECOND") r.problem(p + "type", "unknown backbone (known: SECOND)");
+  if (r.get<std::string>(p + "type", "SECOND") != "SECOND")
+    r.problem(p + "type", "unknown backbone (known: SECOND)");
   b.inChannels = r.get<int>(p + "in_channels", b.inChannels);
   b.outChannels = r.get<std::vector<int>>(p + "out_channels", b.outChannels);
   b.layerNums = r.get<std::vector<int>>(p + "layer_nums", b.layerNums);
@@ -178,14 +184,16 @@ void readBackbone(ConfigReader& r, CenterPointConfig& c) {
   for (int s : b.layerStrides)
     if (s < 1) r.problem(p + "layer_strides", "strides must be >= 1");
   if (!c.voxelEncoder.featChannels.empty() && b.inChannels != c.voxelEncoder.featChannels.back()) {
-    r.problem(p + "in_channels", "must equal the pillar feature width " + std::to_string(c.voxelEncoder.featChannels.back()));
+    r.problem(p + "in_channels",
+              "must equal the pillar feature width " + std::to_string(c.voxelEncoder.featChannels.back()));
   }
 }
 
 void readNeck(ConfigReader& r, CenterPointConfig& c) {
   const std::string p = "model.pts_neck.";
   auto& n = c.neck;
-  if (r.get<std::string>(p + "type", "SECONDFPN") != "SECONDFPN") r.problem(p + "type", "unknown neck (known: SECONDFPN)");
+  if (r.get<std::string>(p + "type", "SECONDFPN") != "SECONDFPN")
+    r.problem(p + "type", "unknown neck (known: SECONDFPN)");
   n.inChannels = r.get<std::vector<int>>(p + "in_channels", n.inChannels);
   n.outChannels = r.get<std::vector<int>>(p + "out_channels", n.outChannels);
   n.upsampleStrides = r.get<std::vector<double>>(p + "upsample_strides", n.upsampleStrides);
@@ -193,21 +201,25 @@ void readNeck(ConfigReader& r, CenterPointConfig& c) {
   n.normEps = r.get<float>(p + "norm_cfg.eps", n.normEps);
   n.normMomentum = r.get<float>(p + "norm_cfg.momentum", n.normMomentum);
   if (n.inChannels != c.backbone.outChannels) {
-    r.problem(p + "in_channels", joined(n.inChannels) + " must equal pts_backbone.out_channels " + joined(c.backbone.outChannels));
+    r.problem(p + "in_channels", joined(n.inChannels) + " must equal pts_backbone.out_channels " +
+                                     joined(c.backbone.outChannels));
   }
   if (n.outChannels.size() != n.inChannels.size() || n.upsampleStrides.size() != n.inChannels.size()) {
-    r.problem(p + "out_channels", "in_channels, out_channels and upsample_strides must have one entry per level");
+    r.problem(p + "out_channels",
+              "in_channels, out_channels and upsample_strides must have one entry per level");
   }
 }
 
 void readHead(ConfigReader& r, CenterPointConfig& c) {
   const std::string p = "model.pts_bbox_head.";
   auto& h = c.head;
-  if (r.get<std::string>(p + "type", "CenterHead") != "CenterHead") r.problem(p + "type", "unknown head (known: CenterHead)");
+  if (r.get<std::string>(p + "type", "CenterHead") != "CenterHead")
+    r.problem(p + "type", "unknown head (known: CenterHead)");
   h.inChannels = r.get<int>(p + "in_channels", h.inChannels);
   const int neckOut = std::accumulate(c.neck.outChannels.begin(), c.neck.outChannels.end(), 0);
   if (h.inChannels != neckOut) {
-    r.problem(p + "in_channels", std::to_string(h.inChannels) + " must equal the sum of pts_neck.out_channels (" +
+    r.problem(p + "in_channels", std::to_string(h.inChannels) +
+                                     " must equal the sum of pts_neck.out_channels (" +
                                      std::to_string(neckOut) + ")");
   }
   const YAML::Node tasks = r.node(p + "tasks").value_or(YAML::Node());
@@ -215,29 +227,37 @@ void readHead(ConfigReader& r, CenterPointConfig& c) {
   std::set<std::string> seen;
   for (size_t t = 0; tasks.IsSequence() && t < tasks.size(); ++t) {
     const std::string tp = p + "tasks." + std::to_string(t);
-    auto names = tasks[t]["class_names"] ? tasks[t]["class_names"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto names = tasks[t]["class_names"] ? tasks[t]["class_names"].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{};
     const int num = tasks[t]["num_class"] ? tasks[t]["num_class"].as<int>() : static_cast<int>(names.size());
-    if (names.empty() || num != static_cast<int>(names.size())) r.problem(tp, "num_class must equal the number of class_names");
+    if (names.empty() || num != static_cast<int>(names.size()))
+      r.problem(tp, "num_class must equal the number of class_names");
     for (const auto& name : names) {
-      if (std::find(c.classNames.begin(), c.classNames.end(), name) == c.classNames.end()) r.problem(tp, "class '" + name + "' is not in class_names");
+      if (std::find(c.classNames.begin(), c.classNames.end(), name) == c.classNames.end())
+        r.problem(tp, "class '" + name + "' is not in class_names");
       if (!seen.insert(name).second) r.problem(tp, "class '" + name + "' appears in two tasks");
     }
     h.tasks.push_back(names);
   }
   const YAML::Node heads = r.node(p + "common_heads").value_or(YAML::Node());
-  const std::vector<std::pair<std::string, int>> expected{{"reg", 2}, {"height", 1}, {"dim", 3}, {"rot", 2}, {"vel", 2}};
+  const std::vector<std::pair<std::string, int>> expected{
+      {"reg", 2}, {"height", 1}, {"dim", 3}, {"rot", 2}, {"vel", 2}};
   if (!heads.IsMap()) {
     r.problem(p + "common_heads", "missing (expected reg, height, dim, rot, vel)");
   } else {
     for (auto it = heads.begin(); it != heads.end(); ++it) {
       auto v = it->second.as<std::vector<int>>();
-      if (v.size() != 2) r.problem(p + "common_heads." + it->first.as<std::string>(), "expected [channels, num_conv]");
-      else h.commonHeads.push_back({it->first.as<std::string>(), v[0], v[1]});
+      if (v.size() != 2)
+        r.problem(p + "common_heads." + it->first.as<std::string>(), "expected [channels, num_conv]");
+      else
+        h.commonHeads.push_back({it->first.as<std::string>(), v[0], v[1]});
     }
     bool ok = h.commonHeads.size() == expected.size();
     for (size_t i = 0; ok && i < expected.size(); ++i)
       ok = h.commonHeads[i].name == expected[i].first && h.commonHeads[i].outChannels == expected[i].second;
-    if (!ok) r.problem(p + "common_heads", "must be, in order, reg [2,n], height [1,n], dim [3,n], rot [2,n], vel [2,n]");
+    if (!ok)
+      r.problem(p + "common_heads",
+                "must be, in order, reg [2,n], height [1,n], dim [3,n], rot [2,n], vel [2,n]");
   }
   h.numHeatmapConvs = r.get<int>(p + "num_heatmap_convs", h.numHeatmapConvs);
   h.shareConvChannel = r.get<int>(p + "share_conv_channel", h.shareConvChannel);
@@ -253,29 +273,33 @@ void readHead(ConfigReader& r, CenterPointConfig& c) {
   h.scoreThreshold = r.get<float>(bc + "score_threshold", h.scoreThreshold);
   if (r.has(bc + "voxel_size")) {
     auto vs = r.get<std::vector<float>>(bc + "voxel_size", {});
-    if (vs.size() != 2 || vs[0] != c.voxelSize[0] || vs[1] != c.voxelSize[1]) r.problem(bc + "voxel_size", "must be voxel_size[:2]");
+    if (vs.size() != 2 || vs[0] != c.voxelSize[0] || vs[1] != c.voxelSize[1])
+      r.problem(bc + "voxel_size", "must be voxel_size[:2]");
   }
   if (r.has(bc + "pc_range")) {
     auto pc = r.get<std::vector<float>>(bc + "pc_range", {});
-    if (pc.size() != 2 || pc[0] != c.pointCloudRange[0] || pc[1] != c.pointCloudRange[1]) r.problem(bc + "pc_range", "must be point_cloud_range[:2]");
+    if (pc.size() != 2 || pc[0] != c.pointCloudRange[0] || pc[1] != c.pointCloudRange[1])
+      r.problem(bc + "pc_range", "must be point_cloud_range[:2]");
   }
   const std::string tc = "model.test_cfg.pts.";
   if (r.has(tc + "out_size_factor") && r.get<int>(tc + "out_size_factor", 0) != h.outSizeFactor) {
     r.problem(tc + "out_size_factor", "differs from bbox_coder.out_size_factor");
   }
   auto radii = r.get<std::vector<float>>(tc + "min_radius", {h.minRadius});
-  if (radii.size() != h.tasks.size() && !h.tasks.empty()) r.problem(tc + "min_radius", "needs one value per task");
+  if (radii.size() != h.tasks.size() && !h.tasks.empty())
+    r.problem(tc + "min_radius", "needs one value per task");
   h.minRadius = radii.empty() ? h.minRadius : radii[0];
   h.postMaxSize = r.get<int>(tc + "post_max_size", h.postMaxSize);
-  if (r.get<std::string>(tc + "nms_type", "circle") != "circle") r.problem(tc + "nms_type", "only 'circle' is supported");
+  if (r.get<std::string>(tc + "nms_type", "circle") != "circle")
+    r.problem(tc + "nms_type", "only 'circle' is supported");
 }
 
 void checkStrides(ConfigReader& r, CenterPointConfig& c) {
   const int osf = c.head.outSizeFactor;
   if (osf < 1 || c.gridSize[0] % osf != 0 || c.gridSize[1] % osf != 0) {
     r.problem("model.pts_bbox_head.bbox_coder.out_size_factor",
-              "out_size_factor " + std::to_string(osf) + " does not divide the grid " + std::to_string(c.gridSize[0]) +
-                  " x " + std::to_string(c.gridSize[1]));
+              "out_size_factor " + std::to_string(osf) + " does not divide the grid " +
+                  std::to_string(c.gridSize[0]) + " x " + std::to_string(c.gridSize[1]));
     return;
   }
   const auto& b = c.backbone;
@@ -287,8 +311,8 @@ void checkStrides(ConfigReader& r, CenterPointConfig& c) {
     const double u = n.upsampleStrides[i];
     if (u <= 0 || std::abs(stride / u - osf) > 1e-6) {
       r.problem("model.pts_neck.upsample_strides", "level " + std::to_string(i) + " ends at stride " +
-                                                        std::to_string(stride / u) + ", but out_size_factor is " +
-                                                        std::to_string(osf));
+                                                       std::to_string(stride / u) +
+                                                       ", but out_size_factor is " + std::to_string(osf));
     }
   }
   double total = 1;
@@ -301,7 +325,8 @@ void checkStrides(ConfigReader& r, CenterPointConfig& c) {
 void readPostprocess(ConfigReader& r, CenterPointConfig& c) {
   auto& pp = c.postprocess;
   pp.decoder = r.get<std::string>("postprocess.decoder", pp.decoder);
-  if (pp.decoder != "awml" && pp.decoder != "autoware") r.problem("postprocess.decoder", "must be awml or autoware");
+  if (pp.decoder != "awml" && pp.decoder != "autoware")
+    r.problem("postprocess.decoder", "must be awml or autoware");
   pp.autowareScoreThreshold = r.get<float>("postprocess.score_threshold", pp.autowareScoreThreshold);
   pp.circleNmsDistance = r.get<float>("postprocess.circle_nms_dist_threshold", pp.circleNmsDistance);
   pp.iouNmsThreshold = r.get<float>("postprocess.iou_nms_threshold", pp.iouNmsThreshold);
@@ -309,7 +334,8 @@ void readPostprocess(ConfigReader& r, CenterPointConfig& c) {
   std::vector<float> fallback;
   for (const auto& name : c.classNames) fallback.push_back(name == "pedestrian" ? 0.0f : 0.3f);
   pp.yawNormThresholds = r.get<std::vector<float>>("postprocess.yaw_norm_thresholds", fallback);
-  if (pp.yawNormThresholds.size() != c.classNames.size()) r.problem("postprocess.yaw_norm_thresholds", "needs one value per class");
+  if (pp.yawNormThresholds.size() != c.classNames.size())
+    r.problem("postprocess.yaw_norm_thresholds", "needs one value per class");
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ struct VoxelLayerConfig {  // model.data_preprocessor.voxel_layer
   int maxVoxelsTest = 96000;
 };
 
-struct VoxelEncoderConfig {  // model.pts_voxel_encoder
+struct VoxelEncoderConfig {               // model.pts_voxel_encoder
   std::string type = "PillarFeatureNet";  // or BackwardPillarFeatureNet
   int inChannels = 4;                     // raw point dims: x,y,z,t (4) or x,y,z,intensity,t (5)
   std::vector<int> featChannels{32, 32};
@@ -68,7 +68,7 @@ struct HeadConfig {  // model.pts_bbox_head (CenterHead)
   int postMaxSize = 100;
 };
 
-struct PostprocessConfig {  // ours: which decoder the CLI uses (AWML evaluation or Autoware node parity)
+struct PostprocessConfig {       // ours: which decoder the CLI uses (AWML evaluation or Autoware node parity)
   std::string decoder = "awml";  // awml | autoware
   float autowareScoreThreshold = 0.35f;
   std::vector<float> yawNormThresholds;  // per class

@@ -13,14 +13,22 @@ const char kMagic[] = "\x93NUMPY";
 
 std::string descrOf(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return "<f4";
-    case at::kDouble: return "<f8";
-    case at::kInt: return "<i4";
-    case at::kLong: return "<i8";
-    case at::kByte: return "|u1";
-    case at::kBool: return "|b1";
-    case at::kHalf: return "<f2";
-    default: throw Error(std::string("cannot write dtype ") + c10::toString(type) + " as .npy");
+    case at::kFloat:
+      return "<f4";
+    case at::kDouble:
+      return "<f8";
+    case at::kInt:
+      return "<i4";
+    case at::kLong:
+      return "<i8";
+    case at::kByte:
+      return "|u1";
+    case at::kBool:
+      return "|b1";
+    case at::kHalf:
+      return "<f2";
+    default:
+      throw Error(std::string("cannot write dtype ") + c10::toString(type) + " as .npy");
   }
 }
 
@@ -40,7 +48,8 @@ at::ScalarType typeOf(const std::string& descr, const std::string& source) {
 std::string encodeNpy(const at::Tensor& tensor) {
   const at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
   std::string shape = "(";
-  for (int64_t i = 0; i < t.dim(); ++i) shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
+  for (int64_t i = 0; i < t.dim(); ++i)
+    shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
   shape += ")";
   std::string header =
       "{'descr': '" + descrOf(t.scalar_type()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -61,7 +70,9 @@ std::string encodeNpy(const at::Tensor& tensor) {
   return out;
 }
 
-void writeNpy(const std::string& path, const at::Tensor& tensor) { writeStringAtomically(path, encodeNpy(tensor)); }
+void writeNpy(const std::string& path, const at::Tensor& tensor) {
+  writeStringAtomically(path, encodeNpy(tensor));
+}
 
 at::Tensor decodeNpy(const std::string& bytes, const std::string& source) {
   if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) throw fileError(source, "not a .npy file");
@@ -80,10 +91,13 @@ at::Tensor decodeNpy(const std::string& bytes, const std::string& source) {
   if (bytes.size() < offset + headerLen) throw fileError(source, "truncated .npy header");
   const std::string header = bytes.substr(offset, headerLen);
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw fileError(source, "no descr in .npy header");
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
+    throw fileError(source, "no descr in .npy header");
   const at::ScalarType type = typeOf(m[1], source);
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw fileError(source, "Fortran-order .npy is not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw fileError(source, "no shape in .npy header");
+  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
+    throw fileError(source, "Fortran-order .npy is not supported");
+  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    throw fileError(source, "no shape in .npy header");
   std::vector<int64_t> shape;
   const std::string dims = m[1];
   std::regex num("\\d+");
@@ -94,8 +108,9 @@ at::Tensor decodeNpy(const std::string& bytes, const std::string& source) {
   const size_t nbytes = static_cast<size_t>(t.numel()) * t.element_size();
   const size_t dataStart = offset + headerLen;
   if (bytes.size() - dataStart != nbytes) {
-    throw fileError(source, "data size " + std::to_string(bytes.size() - dataStart) + " bytes does not match shape (" +
-                                std::to_string(nbytes) + " bytes expected)");
+    throw fileError(source, "data size " + std::to_string(bytes.size() - dataStart) +
+                                " bytes does not match shape (" + std::to_string(nbytes) +
+                                " bytes expected)");
   }
   if (nbytes) std::memcpy(t.data_ptr(), bytes.data() + dataStart, nbytes);
   return t;

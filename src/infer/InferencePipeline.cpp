@@ -40,7 +40,8 @@ DecoderOptions decoderOptionsFor(const CenterPointConfig& cfg) {
   for (const auto& task : cfg.head.tasks) {
     std::vector<int> labels;
     for (const auto& name : task)
-      labels.push_back(static_cast<int>(std::find(cfg.classNames.begin(), cfg.classNames.end(), name) - cfg.classNames.begin()));
+      labels.push_back(static_cast<int>(std::find(cfg.classNames.begin(), cfg.classNames.end(), name) -
+                                        cfg.classNames.begin()));
     o.taskClasses.push_back(labels);
   }
   o.topK = cfg.head.maxNum;
@@ -57,7 +58,10 @@ DecoderOptions decoderOptionsFor(const CenterPointConfig& cfg) {
 }
 
 InferencePipeline::InferencePipeline(const CenterPointConfig& cfg, CenterPoint model, at::Device device)
-    : cfg_(cfg), model_(std::move(model)), device_(device), voxelizer_(voxelizerOptionsFor(cfg)),
+    : cfg_(cfg),
+      model_(std::move(model)),
+      device_(device),
+      voxelizer_(voxelizerOptionsFor(cfg)),
       decoder_(decoderOptionsFor(cfg)) {
   model_->to(device_);
   model_->eval();
@@ -87,7 +91,8 @@ std::vector<Detection> InferencePipeline::run(const at::Tensor& points, Inferenc
     trace->pillarFeatures = pillars.to(at::kCPU);
     trace->spatialFeatures = spatial.to(at::kCPU);
     for (auto& task : head) {
-      for (at::Tensor* x : {&task.heatmap, &task.reg, &task.height, &task.dim, &task.rot, &task.vel}) *x = x->to(at::kCPU);
+      for (at::Tensor* x : {&task.heatmap, &task.reg, &task.height, &task.dim, &task.rot, &task.vel})
+        *x = x->to(at::kCPU);
     }
     trace->head = std::move(head);
     trace->times = t;

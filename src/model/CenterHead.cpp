@@ -3,8 +3,10 @@
 namespace cpq {
 
 ConvModuleImpl::ConvModuleImpl(int in, int out, int kernel, float eps, float momentum) {
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false)));
-  bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
+  conv = register_module(
+      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false)));
+  bn = register_module("bn",
+                       torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
 }
 
 at::Tensor ConvModuleImpl::forward(const at::Tensor& x) { return at::relu(bn->forward(conv->forward(x))); }
@@ -41,9 +43,11 @@ TaskOutputs SeparateHeadImpl::forward(const at::Tensor& x) {
 
 CenterHeadImpl::CenterHeadImpl(const HeadConfig& cfg) {
   // The shared conv is 3x3 in mmdet3d regardless of final_kernel.
-  shared_conv = register_module("shared_conv", ConvModule(cfg.inChannels, cfg.shareConvChannel, 3, cfg.normEps, cfg.normMomentum));
+  shared_conv = register_module(
+      "shared_conv", ConvModule(cfg.inChannels, cfg.shareConvChannel, 3, cfg.normEps, cfg.normMomentum));
   task_heads = register_module("task_heads", torch::nn::ModuleList());
-  for (const auto& classes : cfg.tasks) task_heads->push_back(SeparateHead(cfg, static_cast<int>(classes.size())));
+  for (const auto& classes : cfg.tasks)
+    task_heads->push_back(SeparateHead(cfg, static_cast<int>(classes.size())));
 }
 
 HeadOutputs CenterHeadImpl::forward(const at::Tensor& input) {

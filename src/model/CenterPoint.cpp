@@ -17,7 +17,8 @@ at::Tensor CenterPointImpl::encodePillars(const at::Tensor& inputFeatures) {
   return pts_voxel_encoder->forward(inputFeatures);
 }
 
-at::Tensor CenterPointImpl::scatter(const at::Tensor& pillarFeatures, const at::Tensor& coords, int64_t batchSize) const {
+at::Tensor CenterPointImpl::scatter(const at::Tensor& pillarFeatures, const at::Tensor& coords,
+                                    int64_t batchSize) const {
   return scatterPillars(pillarFeatures, coords, batchSize, cfg_.gridSize[1], cfg_.gridSize[0]);
 }
 
@@ -58,7 +59,8 @@ CenterPoint makeRandomCenterPoint(const CenterPointConfig& cfg, uint64_t seed) {
   for (auto& item : model->named_parameters()) {
     const std::string& key = item.key();
     const bool heatmapOut = key.find(".heatmap.") != std::string::npos && key.size() > 5 &&
-                            key.compare(key.size() - 5, 5, ".bias") == 0 && key.find(".bn.") == std::string::npos;
+                            key.compare(key.size() - 5, 5, ".bias") == 0 &&
+                            key.find(".bn.") == std::string::npos;
     if (heatmapOut) item.value().fill_(cfg.head.initBias);
   }
   return model;

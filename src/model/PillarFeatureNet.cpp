@@ -6,8 +6,10 @@ PFNLayerImpl::PFNLayerImpl(int inChannels, int outChannels, bool lastLayer, floa
     : lastLayer_(lastLayer) {
   // A non-last layer outputs half its width per point and concatenates the repeated pillar max.
   const int units = lastLayer ? outChannels : outChannels / 2;
-  norm = register_module("norm", torch::nn::BatchNorm1d(torch::nn::BatchNormOptions(units).eps(eps).momentum(momentum)));
-  linear = register_module("linear", torch::nn::Linear(torch::nn::LinearOptions(inChannels, units).bias(false)));
+  norm = register_module(
+      "norm", torch::nn::BatchNorm1d(torch::nn::BatchNormOptions(units).eps(eps).momentum(momentum)));
+  linear =
+      register_module("linear", torch::nn::Linear(torch::nn::LinearOptions(inChannels, units).bias(false)));
 }
 
 at::Tensor PFNLayerImpl::forward(const at::Tensor& inputs) {

@@ -2,8 +2,8 @@
 
 namespace cpq {
 
-at::Tensor scatterPillars(const at::Tensor& pillarFeatures, const at::Tensor& coords, int64_t batchSize, int64_t ny,
-                          int64_t nx) {
+at::Tensor scatterPillars(const at::Tensor& pillarFeatures, const at::Tensor& coords, int64_t batchSize,
+                          int64_t ny, int64_t nx) {
   const at::Tensor feats = pillarFeatures.dim() == 3 ? pillarFeatures.squeeze(1) : pillarFeatures;
   const int64_t channels = feats.size(1);
   const auto cells = batchSize * ny * nx;

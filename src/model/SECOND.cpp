@@ -2,9 +2,10 @@
 
 namespace cpq {
 
-void appendConvBnRelu(torch::nn::Sequential& seq, int in, int out, int kernel, int stride, int padding, float eps,
-                      float momentum) {
-  seq->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
+void appendConvBnRelu(torch::nn::Sequential& seq, int in, int out, int kernel, int stride, int padding,
+                      float eps, float momentum) {
+  seq->push_back(torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
   seq->push_back(torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
   seq->push_back(torch::nn::ReLU());
 }
@@ -16,7 +17,8 @@ SECONDImpl::SECONDImpl(const BackboneConfig& cfg) {
     torch::nn::Sequential block;
     const int out = cfg.outChannels[i];
     appendConvBnRelu(block, in, out, 3, cfg.layerStrides[i], 1, cfg.normEps, cfg.normMomentum);
-    for (int j = 0; j < cfg.layerNums[i]; ++j) appendConvBnRelu(block, out, out, 3, 1, 1, cfg.normEps, cfg.normMomentum);
+    for (int j = 0; j < cfg.layerNums[i]; ++j)
+      appendConvBnRelu(block, out, out, 3, 1, 1, cfg.normEps, cfg.normMomentum);
     blocks->push_back(block);
     in = out;
   }

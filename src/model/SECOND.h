@@ -17,7 +17,7 @@ class SECONDImpl : public torch::nn::Module {
 TORCH_MODULE(SECOND);
 
 // Conv(k, stride, no bias) -> BN -> ReLU appended to a Sequential (names "<i>", "<i+1>", "<i+2>").
-void appendConvBnRelu(torch::nn::Sequential& seq, int in, int out, int kernel, int stride, int padding, float eps,
-                      float momentum);
+void appendConvBnRelu(torch::nn::Sequential& seq, int in, int out, int kernel, int stride, int padding,
+                      float eps, float momentum);
 
 }  // namespace cpq

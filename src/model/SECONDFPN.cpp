@@ -12,12 +12,14 @@ SECONDFPNImpl::SECONDFPNImpl(const NeckConfig& cfg) {
     torch::nn::Sequential deblock;
     if (s > 1 || (s == 1 && !cfg.useConvForNoStride)) {
       const int k = static_cast<int>(std::lround(s));
-      deblock->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(k).bias(false)));
+      deblock->push_back(
+          torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(k).bias(false)));
     } else {
       const int k = static_cast<int>(std::lround(1.0 / s));
       deblock->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k).stride(k).bias(false)));
     }
-    deblock->push_back(torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(cfg.normEps).momentum(cfg.normMomentum)));
+    deblock->push_back(
+        torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(cfg.normEps).momentum(cfg.normMomentum)));
     deblock->push_back(torch::nn::ReLU());
     deblocks->push_back(deblock);
   }
@@ -25,7 +27,8 @@ SECONDFPNImpl::SECONDFPNImpl(const NeckConfig& cfg) {
 
 at::Tensor SECONDFPNImpl::forward(const std::vector<at::Tensor>& features) {
   std::vector<at::Tensor> ups;
-  for (size_t i = 0; i < features.size(); ++i) ups.push_back(deblocks[i]->as<torch::nn::Sequential>()->forward(features[i]));
+  for (size_t i = 0; i < features.size(); ++i)
+    ups.push_back(deblocks[i]->as<torch::nn::Sequential>()->forward(features[i]));
   return ups.size() == 1 ? ups[0] : at::cat(ups, 1);
 }
 

@@ -32,7 +32,8 @@ float rayBoxDistance(const DemoBox& b, float dx, float dy, float dz) {
 
 std::vector<DemoBox> placeObjects(const DemoCloudOptions& o, std::mt19937& rng) {
   // (l, w, h) of car, truck, bus, bicycle, pedestrian.
-  const float sizes[5][3] = {{4.5f, 1.9f, 1.6f}, {7.0f, 2.4f, 3.0f}, {11.0f, 2.9f, 3.3f}, {1.8f, 0.6f, 1.6f}, {0.6f, 0.6f, 1.75f}};
+  const float sizes[5][3] = {
+      {4.5f, 1.9f, 1.6f}, {7.0f, 2.4f, 3.0f}, {11.0f, 2.9f, 3.3f}, {1.8f, 0.6f, 1.6f}, {0.6f, 0.6f, 1.75f}};
   std::uniform_real_distribution<float> range(4.0f, 45.0f), angle(-3.14159265f, 3.14159265f);
   std::uniform_int_distribution<int> cls(0, 4);
   std::vector<DemoBox> boxes;
@@ -40,7 +41,8 @@ std::vector<DemoBox> placeObjects(const DemoCloudOptions& o, std::mt19937& rng) 
     const int k = cls(rng);
     const float r = range(rng), a = angle(rng);
     const float h = sizes[k][2];
-    boxes.push_back({r * std::cos(a), r * std::sin(a), -o.sensorHeight + h / 2, sizes[k][0], sizes[k][1], h, angle(rng)});
+    boxes.push_back(
+        {r * std::cos(a), r * std::sin(a), -o.sensorHeight + h / 2, sizes[k][0], sizes[k][1], h, angle(rng)});
   }
   return boxes;
 }
@@ -56,7 +58,8 @@ at::Tensor makeDemoCloud(const DemoCloudOptions& o, uint64_t seed, std::vector<D
   const int steps = static_cast<int>(std::lround(360.0f / o.azimuthStepDeg));
   std::vector<float> rows;
   for (int beam = 0; beam < o.beams; ++beam) {
-    const float elev = (o.minElevationDeg + (o.maxElevationDeg - o.minElevationDeg) * beam / (o.beams - 1)) * deg;
+    const float elev =
+        (o.minElevationDeg + (o.maxElevationDeg - o.minElevationDeg) * beam / (o.beams - 1)) * deg;
     for (int step = 0; step < steps; ++step) {
       const float az = step * o.azimuthStepDeg * deg;
       const float dx = std::cos(elev) * std::cos(az), dy = std::cos(elev) * std::sin(az), dz = std::sin(elev);

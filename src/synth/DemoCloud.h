@@ -22,6 +22,7 @@ struct DemoBox {
 
 // Returns [N, 5] float32 rows x, y, z, intensity, ring, as a .pcd.bin holds them; objects receives the
 // boxes placed (may be null). Same seed, same bytes.
-at::Tensor makeDemoCloud(const DemoCloudOptions& options, uint64_t seed, std::vector<DemoBox>* objects = nullptr);
+at::Tensor makeDemoCloud(const DemoCloudOptions& options, uint64_t seed,
+                         std::vector<DemoBox>* objects = nullptr);
 
 }  // namespace cpq

@@ -69,13 +69,14 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
 }
 
 TEST_F(CliTest, InferWritesDetectionsAndTheSpecDump) {
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --seed 1 --points " + cloud_ + " --out " +
-                             path("dets.json") + " --dump " + path("dump"));
+  const RunResult r = runCli("infer --config " + config_ + " --random-init --seed 1 --points " + cloud_ +
+                             " --out " + path("dets.json") + " --dump " + path("dump"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(readFileToString(path("dets.json")));
   ASSERT_TRUE(j["detections"].is_array());
   for (const auto& d : j["detections"]) {
-    for (const char* key : {"x", "y", "z", "l", "w", "h", "yaw", "vx", "vy", "score", "label"}) EXPECT_TRUE(d.contains(key)) << key;
+    for (const char* key : {"x", "y", "z", "l", "w", "h", "yaw", "vx", "vy", "score", "label"})
+      EXPECT_TRUE(d.contains(key)) << key;
   }
   const at::Tensor input = readNpy(path("dump/input_features.npy"));
   const int64_t n = input.size(0);
@@ -87,14 +88,18 @@ TEST_F(CliTest, InferWritesDetectionsAndTheSpecDump) {
   // The canvas holds exactly the pillars: each occupied cell has a non-zero feature vector or not, but no
   // cell outside the pillar coordinates does.
   EXPECT_LE(spatial.abs().sum(1).gt(0).sum().item<int64_t>(), n);
-  for (const auto& [name, c] : std::vector<std::pair<std::string, int64_t>>{{"heatmap", 3}, {"reg", 2}, {"height", 1}, {"dim", 3}, {"rot", 2}, {"vel", 2}}) {
-    EXPECT_EQ(readNpy(path("dump/" + name + "_task0.npy")).sizes().vec(), (std::vector<int64_t>{1, c, 16, 16})) << name;
+  for (const auto& [name, c] : std::vector<std::pair<std::string, int64_t>>{
+           {"heatmap", 3}, {"reg", 2}, {"height", 1}, {"dim", 3}, {"rot", 2}, {"vel", 2}}) {
+    EXPECT_EQ(readNpy(path("dump/" + name + "_task0.npy")).sizes().vec(),
+              (std::vector<int64_t>{1, c, 16, 16}))
+        << name;
   }
   EXPECT_EQ(readNpy(path("dump/heatmap_task1.npy")).size(1), 2);
 }
 
 TEST_F(CliTest, InferIsDeterministic) {
-  const std::string base = "infer --config " + config_ + " --random-init --seed 4 --points " + cloud_ + " --out ";
+  const std::string base =
+      "infer --config " + config_ + " --random-init --seed 4 --points " + cloud_ + " --out ";
   ASSERT_EQ(runCli(base + path("a.json")).code, 0);
   ASSERT_EQ(runCli(base + path("b.json")).code, 0);
   EXPECT_EQ(readFileToString(path("a.json")), readFileToString(path("b.json")));
@@ -103,8 +108,8 @@ TEST_F(CliTest, InferIsDeterministic) {
 TEST_F(CliTest, TruncatedPointsFileIsOneClearErrorAndNoOutput) {
   std::string bytes = readFileToString(cloud_);
   writeStringAtomically(path("bad.pcd.bin"), bytes.substr(0, bytes.size() - 3));
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + path("bad.pcd.bin") + " --out " +
-                             path("dets.json") + " --dump " + path("dump"));
+  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + path("bad.pcd.bin") +
+                             " --out " + path("dets.json") + " --dump " + path("dump"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("bad.pcd.bin"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("dets.json")));
@@ -113,7 +118,8 @@ TEST_F(CliTest, TruncatedPointsFileIsOneClearErrorAndNoOutput) {
 
 TEST_F(CliTest, EmptyCloudGivesNoDetections) {
   writeStringAtomically(path("empty.pcd.bin"), "");
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + path("empty.pcd.bin") + " --out " + path("dets.json"));
+  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " +
+                             path("empty.pcd.bin") + " --out " + path("dets.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(readFileToString(path("dets.json")));
   EXPECT_EQ(j["num_points"], 0);
@@ -125,7 +131,8 @@ TEST_F(CliTest, NonFinitePointsAreDroppedAndCounted) {
   pts[0][0] = std::nanf("");
   pts[1][2] = INFINITY;
   writePcdBin(path("nan.pcd.bin"), pts);
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + path("nan.pcd.bin") + " --out " + path("dets.json"));
+  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + path("nan.pcd.bin") +
+                             " --out " + path("dets.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(readFileToString(path("dets.json")));
   EXPECT_EQ(j["dropped_non_finite"], 2);
@@ -134,11 +141,15 @@ TEST_F(CliTest, NonFinitePointsAreDroppedAndCounted) {
 
 TEST_F(CliTest, ExistingOutputIsNotOverwrittenWithoutFlag) {
   writeStringAtomically(path("dets.json"), "mine");
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + cloud_ + " --out " + path("dets.json"));
+  const RunResult r = runCli("infer --config " + config_ + " --random-init --points " + cloud_ + " --out " +
+                             path("dets.json"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("--overwrite"), std::string::npos);
   EXPECT_EQ(readFileToString(path("dets.json")), "mine");
-  EXPECT_EQ(runCli("infer --config " + config_ + " --random-init --points " + cloud_ + " --out " + path("dets.json") + " --overwrite").code, 0);
+  EXPECT_EQ(runCli("infer --config " + config_ + " --random-init --points " + cloud_ + " --out " +
+                   path("dets.json") + " --overwrite")
+                .code,
+            0);
 }
 
 TEST_F(CliTest, CheckpointThatDoesNotFitListsEveryKey) {
@@ -149,7 +160,8 @@ TEST_F(CliTest, CheckpointThatDoesNotFitListsEveryKey) {
   for (const auto& [k, v] : full.items())
     if (k != "pts_neck.deblocks.1.1.running_mean") sd.insert(k, v);
   saveCheckpoint(path("w.safetensors"), sd);
-  const RunResult r = runCli("infer --config " + config_ + " --checkpoint " + path("w.safetensors") + " --points " + cloud_ + " --out " + path("dets.json"));
+  const RunResult r = runCli("infer --config " + config_ + " --checkpoint " + path("w.safetensors") +
+                             " --points " + cloud_ + " --out " + path("dets.json"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("w.safetensors"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("pts_neck.deblocks.1.1.running_mean"), std::string::npos) << r.output;

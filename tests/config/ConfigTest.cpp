@@ -72,19 +72,23 @@ TEST(Config, DemoKeepsAwmlDepthAndNames) {
 }
 
 TEST(Config, NonIntegralGridIsNamed) {
-  const std::string err = errorOf(baseWith("voxel_size: [0.24, 0.24, 8.0]\nclass_names", "voxel_size: [0.25, 0.24, 8.0]\nclass_names"));
+  const std::string err = errorOf(
+      baseWith("voxel_size: [0.24, 0.24, 8.0]\nclass_names", "voxel_size: [0.25, 0.24, 8.0]\nclass_names"));
   EXPECT_NE(err.find("bad.yaml"), std::string::npos) << err;
   EXPECT_NE(err.find("not an integral number of voxels"), std::string::npos) << err;
 }
 
 TEST(Config, UnknownEncoderType) {
   const std::string err = errorOf(baseWith("type: PillarFeatureNet", "type: DynamicPillarFeatureNet"));
-  EXPECT_NE(err.find("model.pts_voxel_encoder.type: unknown encoder type 'DynamicPillarFeatureNet'"), std::string::npos) << err;
+  EXPECT_NE(err.find("model.pts_voxel_encoder.type: unknown encoder type 'DynamicPillarFeatureNet'"),
+            std::string::npos)
+      << err;
 }
 
 TEST(Config, OutSizeFactorMustDivideGrid) {
   std::string yaml = readFileToString(configPath("awml/centerpoint_121m_base.yaml"));
-  for (size_t pos; (pos = yaml.find("out_size_factor: 2")) != std::string::npos;) yaml.replace(pos, 18, "out_size_factor: 7");
+  for (size_t pos; (pos = yaml.find("out_size_factor: 2")) != std::string::npos;)
+    yaml.replace(pos, 18, "out_size_factor: 7");
   const std::string err = errorOf(yaml);
   EXPECT_NE(err.find("out_size_factor 7 does not divide the grid 1020 x 1020"), std::string::npos) << err;
 }

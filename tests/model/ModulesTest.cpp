@@ -116,7 +116,8 @@ TEST(CenterPoint, RandomInitIsAFunctionOfTheSeed) {
   bool anyDifferent = false;
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_TRUE(a.items()[i].second.equal(b.items()[i].second)) << a.items()[i].first;
-    if (a.items()[i].second.is_floating_point()) anyDifferent |= !a.items()[i].second.equal(c.items()[i].second);
+    if (a.items()[i].second.is_floating_point())
+      anyDifferent |= !a.items()[i].second.equal(c.items()[i].second);
   }
   EXPECT_TRUE(anyDifferent);
   // The heatmap output bias starts at the focal-loss prior.

@@ -16,7 +16,8 @@ class_names: [car, truck, bus, bicycle, pedestrian]
 model:
   data_preprocessor:
     voxel_layer: {max_num_points: 32, max_voxels: [1000, 1000]}
-  pts_voxel_encoder: {type: )" + encoder + R"(, in_channels: )" + std::to_string(inChannels) + R"(, feat_channels: [32, 32]}
+  pts_voxel_encoder: {type: )" +
+         encoder + R"(, in_channels: )" + std::to_string(inChannels) + R"(, feat_channels: [32, 32]}
   pts_backbone: {in_channels: 32, out_channels: [8, 16, 16], layer_nums: [1, 2, 2], layer_strides: [1, 2, 2]}
   pts_neck: {in_channels: [8, 16, 16], out_channels: [8, 8, 8], upsample_strides: [0.5, 1, 2], use_conv_for_no_stride: true}
   pts_bbox_head:
@@ -28,7 +29,8 @@ model:
     bbox_coder: {out_size_factor: 2, score_threshold: 0.1, max_num: 50}
   test_cfg:
     pts: {min_radius: [1.0, 1.0], post_max_size: 20}
-postprocess: {decoder: )" + decoder + R"(}
+postprocess: {decoder: )" +
+         decoder + R"(}
 )";
 }
 

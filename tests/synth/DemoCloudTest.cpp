@@ -28,7 +28,8 @@ TEST(DemoCloud, PointsLieOnGroundOrObjectsWithinRange) {
     for (const auto& b : boxes) {
       const float c = std::cos(b.yaw), s = std::sin(b.yaw);
       const float lx = c * (x - b.x) + s * (y - b.y), ly = -s * (x - b.x) + c * (y - b.y);
-      inBox |= std::abs(lx) <= b.l / 2 + 0.15f && std::abs(ly) <= b.w / 2 + 0.15f && std::abs(z - b.z) <= b.h / 2 + 0.15f;
+      inBox |= std::abs(lx) <= b.l / 2 + 0.15f && std::abs(ly) <= b.w / 2 + 0.15f &&
+               std::abs(z - b.z) <= b.h / 2 + 0.15f;
     }
     onObjects += inBox;
     ASSERT_TRUE(ground || inBox) << "point " << i << " at " << x << ", " << y << ", " << z;
