@@ -16,5 +16,7 @@ mkdir -p "$OUT"
 WEIGHTS=(--random-init --seed 0)
 [ -f models/demo/centerpoint_demo.safetensors ] && WEIGHTS=(--checkpoint models/demo/centerpoint_demo.safetensors)
 "$CLI" infer --config configs/demo.yaml "${WEIGHTS[@]}" --points "$OUT/demo_cloud.pcd.bin" \
-  --out "$OUT/detections.json" --dump "$OUT/tensors" --overwrite
-echo "report: $OUT/detections.json (detections), $OUT/tensors/*.npy (every stage's tensor)"
+  --out "$OUT/detections.json" --dump "$OUT/tensors" --report "$OUT/report.md" --overwrite
+cat "$OUT/report.md"
+echo
+echo "written: $OUT/report.md (summary), $OUT/detections.json (detections), $OUT/tensors/*.npy (every stage's tensor)"

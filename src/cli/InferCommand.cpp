@@ -1,5 +1,8 @@
 // `infer`: one point cloud through the detector; detections as JSON, optionally every stage's tensor as .npy.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -19,7 +22,7 @@ namespace cpq::cli {
 namespace {
 
 struct InferArgs {
-  std::string config, checkpoint, points, out, dump, device = "cpu";
+  std::string config, checkpoint, points, out, dump, report, device = "cpu";
   bool randomInit = false, overwrite = false;
   uint64_t seed = 0;
 };
@@ -59,10 +62,40 @@ void writeDump(const std::string& dir, const InferenceTrace& trace) {
   }
 }
 
+// A human-readable summary: what went in, how long each stage took, what came out.
+std::string markdownReport(const InferArgs& a, const CenterPointConfig& cfg, const PointCloud& cloud,
+                           const InferenceTrace& trace, const std::vector<Detection>& dets) {
+  const StageTimes& t = trace.times;
+  std::string md = "# centerpoint-quant infer\n\n";
+  md += fmt::format(
+      "- config: `{}`\n- weights: {}\n- points: `{}`: {} points ({} non-finite dropped), {} pillars\n\n",
+      a.config, a.checkpoint.empty() ? fmt::format("random init, seed {}", a.seed) : "`" + a.checkpoint + "`",
+      a.points, cloud.points.size(0), cloud.droppedNonFinite, trace.inputFeatures.size(0));
+  md += "| stage | ms |\n|---|---|\n";
+  const std::pair<const char*, double> stages[] = {
+      {"voxelize", t.voxelize}, {"pillar features", t.features},     {"pts_voxel_encoder", t.encoder},
+      {"scatter", t.scatter},   {"backbone + neck + head", t.dense}, {"decode", t.decode}};
+  for (const auto& [name, ms] : stages) md += fmt::format("| {} | {:.1f} |\n", name, ms);
+  md += fmt::format("\n{} detections ({} decoder)\n\n| class | count |\n|---|---|\n", dets.size(),
+                    cfg.postprocess.decoder);
+  for (int c = 0; c < cfg.numClasses(); ++c) {
+    const auto n = std::count_if(dets.begin(), dets.end(), [c](const Detection& d) { return d.label == c; });
+    md += fmt::format("| {} | {} |\n", cfg.classNames[c], n);
+  }
+  md += "\n| # | class | score | x | y | z | l | w | h | yaw |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (size_t i = 0; i < dets.size() && i < 20; ++i) {
+    const Detection& d = dets[i];
+    md += fmt::format("| {} | {} | {:.3f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n",
+                      i, cfg.classNames[d.label], d.score, d.x, d.y, d.z, d.l, d.w, d.h, d.yaw);
+  }
+  return md;
+}
+
 void runInfer(const InferArgs& a) {
   if (a.randomInit == !a.checkpoint.empty())
     throw Error("infer: give exactly one of --checkpoint and --random-init");
   if (!a.out.empty()) refuseToOverwrite(a.out, a.overwrite);
+  if (!a.report.empty()) refuseToOverwrite(a.report, a.overwrite);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
   const PointCloud cloud = readPcdBin(a.points);
@@ -86,6 +119,7 @@ void runInfer(const InferArgs& a) {
                                 {"detections", detectionsJson(dets, cfg)}};
   if (!a.dump.empty())
     writeFolderAtomically(a.dump, a.overwrite, [&](const std::string& dir) { writeDump(dir, trace); });
+  if (!a.report.empty()) writeStringAtomically(a.report, markdownReport(a, cfg, cloud, trace, dets));
   if (a.out.empty()) {
     std::cout << out.dump(2) << "\n";
   } else {
@@ -108,8 +142,9 @@ void addInferCommand(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Write detections JSON here (default: standard output)");
   cmd->add_option("--dump", a->dump, "Write every stage's tensor as .npy into this new folder");
+  cmd->add_option("--report", a->report, "Write a Markdown summary (stage times, detections) here");
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
-  cmd->add_flag("--overwrite", a->overwrite, "Replace --out / --dump if they exist");
+  cmd->add_flag("--overwrite", a->overwrite, "Replace --out / --dump / --report if they exist");
   cmd->callback([a] { runInfer(*a); });
 }
 

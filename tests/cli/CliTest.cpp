@@ -69,11 +69,17 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
 }
 
 TEST_F(CliTest, InferWritesDetectionsAndTheSpecDump) {
-  const RunResult r = runCli("infer --config " + config_ + " --random-init --seed 1 --points " + cloud_ +
-                             " --out " + path("dets.json") + " --dump " + path("dump"));
+  const RunResult r =
+      runCli("infer --config " + config_ + " --random-init --seed 1 --points " + cloud_ + " --out " +
+             path("dets.json") + " --dump " + path("dump") + " --report " + path("report.md"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(readFileToString(path("dets.json")));
   ASSERT_TRUE(j["detections"].is_array());
+  const std::string report = readFileToString(path("report.md"));
+  EXPECT_NE(report.find(std::to_string(j["detections"].size()) + " detections (awml decoder)"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("| pedestrian | "), std::string::npos) << report;
   for (const auto& d : j["detections"]) {
     for (const char* key : {"x", "y", "z", "l", "w", "h", "yaw", "vx", "vy", "score", "label"})
       EXPECT_TRUE(d.contains(key)) << key;
