@@ -24,3 +24,26 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all Debian packages present"
 fi
+
+# Node.js and ONNX Runtime (onnxruntime-node), the independent checker of the ONNX export (tools/).
+# --ignore-scripts: the package's install script would download extra binaries and fails offline; the CPU
+# binaries ship inside the package. node_modules is reinstalled when package-lock.json changed since.
+node_missing=()
+command -v node >/dev/null || node_missing+=(nodejs)
+command -v npm >/dev/null || node_missing+=(npm)
+if [ ${#node_missing[@]} -gt 0 ]; then
+  echo "setup: installing ${node_missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${node_missing[@]}"
+fi
+TOOLS_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools"
+LOCK_STAMP="$TOOLS_DIR/node_modules/.cpq-installed-lock.json"
+if [ -d "$TOOLS_DIR/node_modules/onnxruntime-node" ] && cmp -s "$TOOLS_DIR/package-lock.json" "$LOCK_STAMP"; then
+  echo "setup: tools/node_modules up to date"
+else
+  echo "setup: npm ci in tools/"
+  (cd "$TOOLS_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp "$TOOLS_DIR/package-lock.json" "$LOCK_STAMP"
+fi

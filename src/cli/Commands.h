@@ -7,5 +7,6 @@ namespace cpq::cli {
 void addInferCommand(CLI::App& app);
 void addConvertCommand(CLI::App& app);
 void addDemoCloudCommand(CLI::App& app);
+void addExportCommand(CLI::App& app);
 
 }  // namespace cpq::cli
