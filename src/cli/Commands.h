@@ -7,6 +7,7 @@ namespace cpq::cli {
 void addInferCommand(CLI::App& app);
 void addConvertCommand(CLI::App& app);
 void addDemoCloudCommand(CLI::App& app);
+void addBenchCommand(CLI::App& app);
 void addExportCommand(CLI::App& app);
 
 }  // namespace cpq::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   cpq::cli::addInferCommand(app);
   cpq::cli::addConvertCommand(app);
   cpq::cli::addDemoCloudCommand(app);
+  cpq::cli::addBenchCommand(app);
   cpq::cli::addExportCommand(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {

@@ -3,6 +3,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/TorchCompat.h"
 #include "export/AutowareYAxisReference.h"
 #include "export/BatchNormFolding.h"
 #include "export/OnnxGraphBuilder.h"
@@ -22,7 +23,7 @@ void requireSquare(const Options& o, const std::string& name) {
 }
 
 int64_t paddingOf(const torch::nn::detail::ConvNdOptions<2>& o, const std::string& name) {
-  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(o.padding());
   if (!pad || (**pad)[0] != (**pad)[1]) throw std::logic_error("ONNX export: " + name + " needs a symmetric numeric padding");
   return (**pad)[0];
 }
@@ -62,7 +63,7 @@ std::string neck(OnnxGraphBuilder& g, SECONDFPNImpl& fpn, const std::vector<std:
     const auto& bn = *deblock[1]->as<torch::nn::BatchNorm2d>();
     if (const auto* up = deblock[0]->as<torch::nn::ConvTranspose2d>()) {
       requireSquare(up->options, p + "0");
-      const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&up->options.padding());
+      const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(up->options.padding());
       if (!pad || (**pad)[0] != 0 || (**pad)[1] != 0) throw std::logic_error("ONNX export: " + p + "0 must have no padding");
       const std::optional<at::Tensor> bias = up->options.bias() ? std::optional<at::Tensor>(up->bias) : std::nullopt;
       const FoldedLayer f = foldBatchNormIntoConvTranspose(up->weight, bias, batchNormParams(bn));

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the checkpoint tests: scratch files and comparisons against expected.json entries.
 #include <gtest/gtest.h>
+
+#include "support/TempRoot.h"
 #include <unistd.h>
 
 #include <ATen/ATen.h>
@@ -23,7 +25,7 @@ class ScratchDir {
  public:
   ScratchDir() {
     static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = cpq::testing::tempRoot() /
             ("cpq_ckpt_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::create_directories(path_);
   }

@@ -1,6 +1,8 @@
 // The CLI as a user runs it: exit codes, messages that name the file, no partial output.
 #include <gtest/gtest.h>
 
+#include "support/TempRoot.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -41,8 +43,8 @@ RunResult runCli(const std::string& args) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cpq_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = cpq::testing::tempRoot() / ("cpq_cli_" + std::to_string(::getpid()) + "_" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     config_ = (dir_ / "tiny.yaml").string();
@@ -61,7 +63,7 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, EverySubcommandHasHelp) {
-  for (const char* sub : {"infer", "convert", "demo-cloud"}) {
+  for (const char* sub : {"infer", "convert", "demo-cloud", "bench", "export"}) {
     const RunResult r = runCli(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("--"), std::string::npos) << sub;
@@ -101,6 +103,16 @@ TEST_F(CliTest, InferWritesDetectionsAndTheSpecDump) {
         << name;
   }
   EXPECT_EQ(readNpy(path("dump/heatmap_task1.npy")).size(1), 2);
+}
+
+TEST_F(CliTest, BenchReportsEveryStage) {
+  const RunResult r =
+      runCli("bench --config " + config_ + " --random-init --points " + cloud_ + " --runs 2 --warmup 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* stage : {"voxelize", "pillar features", "pts_voxel_encoder", "scatter",
+                            "backbone+neck+head", "decode", "total"})
+    EXPECT_NE(r.output.find(stage), std::string::npos) << stage << "\n" << r.output;
+  EXPECT_NE(r.output.find("median of 2 runs after 1 warm-up"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTest, InferIsDeterministic) {

@@ -1,6 +1,8 @@
 // exportCenterPointOnnx and `centerpoint-quant export`: the three files, the param file's content, the folder
 // rule (refuse another export unless --overwrite), and bad input that leaves no files behind.
 #include <gtest/gtest.h>
+
+#include "support/TempRoot.h"
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -51,7 +53,7 @@ const std::vector<std::string> kFiles{"centerpoint_ml_package.param.yaml", "pts_
 class ExportFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cpq_export_" + std::to_string(::getpid()) + "_" +
+    dir_ = cpq::testing::tempRoot() / ("cpq_export_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -6,6 +6,8 @@
 // Node.js and tools/node_modules are installed by scripts/setup.sh (which scripts/test.sh runs first): when
 // they are missing these tests FAIL with a message saying so, they do not skip.
 #include <gtest/gtest.h>
+
+#include "support/TempRoot.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,7 +113,7 @@ class OrtTest : public ::testing::Test {
     for (char& c : name) {
       if (c == '/') c = '_';
     }
-    dir_ = fs::temp_directory_path() / ("cpq_export_ort_" + std::to_string(::getpid()) + "_" + name);
+    dir_ = cpq::testing::tempRoot() / ("cpq_export_ort_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     const std::string problem = ortToolsProblem();

@@ -1,6 +1,8 @@
 #include "data/PointCloud.h"
 
 #include <gtest/gtest.h>
+
+#include "support/TempRoot.h"
 #include <unistd.h>
 
 #include <cmath>
@@ -24,7 +26,7 @@ class PointCloudTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
+    dir_ = cpq::testing::tempRoot() /
            ("cpq-pointcloud-" + std::to_string(::getpid()) + "-" + std::string(info->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
