@@ -1,6 +1,7 @@
 // BN folding against the unfolded libtorch modules (eval mode) on random inputs.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/nn.h>
+#include <torch/utils.h>
 
 #include "export/BatchNormFolding.h"
 
