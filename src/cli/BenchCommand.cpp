@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <iostream>
-#include <optional>
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
@@ -13,7 +12,6 @@
 #include "core/Error.h"
 #include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
-#include "model/LoadModel.h"
 
 namespace cpq::cli {
 namespace {
@@ -32,14 +30,11 @@ double median(std::vector<double> v) {
 }
 
 void runBench(const BenchArgs& a) {
-  if (a.randomInit == !a.checkpoint.empty())
-    throw Error("bench: give exactly one of --checkpoint and --random-init");
+  requireOneWeightSource("bench", a.checkpoint, a.randomInit);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
   const PointCloud cloud = readPcdBin(a.points);
-  std::optional<std::string> ckpt;
-  if (!a.checkpoint.empty()) ckpt = a.checkpoint;
-  InferencePipeline pipeline(cfg, makeCenterPoint(cfg, ckpt, a.seed), device);
+  InferencePipeline pipeline(cfg, modelFromWeightOptions(cfg, a.checkpoint, a.seed), device);
   std::vector<std::vector<double>> ms(7);
   InferenceTrace trace;
   for (int i = 0; i < a.warmup + a.runs; ++i) {
@@ -68,9 +63,7 @@ void addBenchCommand(CLI::App& app) {
       app.add_subcommand("bench", "Per-stage latency of the detector on one point cloud (median over runs)");
   auto a = std::make_shared<BenchArgs>();
   cmd->add_option("--config", a->config, "Model config (YAML)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--checkpoint", a->checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
-  cmd->add_flag("--random-init", a->randomInit, "Use seeded random weights instead of a checkpoint");
-  cmd->add_option("--seed", a->seed, "Seed for --random-init")->capture_default_str();
+  addWeightOptions(cmd, a->checkpoint, a->randomInit, a->seed);
   cmd->add_option("--points", a->points, "Point cloud (.pcd.bin)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--runs", a->runs, "Timed runs")->check(CLI::Range(1, 100000))->capture_default_str();

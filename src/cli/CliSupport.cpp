@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "core/Error.h"
+#include "model/LoadModel.h"
 
 namespace cpq::cli {
 
@@ -38,6 +40,24 @@ void writeFolderAtomically(const std::string& dir, bool overwrite,
     fs::remove_all(tmp, ignored);
     throw;
   }
+}
+
+void addWeightOptions(CLI::App* cmd, std::string& checkpoint, bool& randomInit, uint64_t& seed) {
+  cmd->add_option("--checkpoint", checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
+  cmd->add_flag("--random-init", randomInit, "Use seeded random weights instead of a checkpoint");
+  cmd->add_option("--seed", seed, "Seed for --random-init")->capture_default_str();
+}
+
+void requireOneWeightSource(const std::string& command, const std::string& checkpoint, bool randomInit) {
+  if (randomInit == !checkpoint.empty())
+    throw Error(command + ": give exactly one of --checkpoint and --random-init");
+}
+
+CenterPoint modelFromWeightOptions(const CenterPointConfig& cfg, const std::string& checkpoint,
+                                   uint64_t seed) {
+  std::optional<std::string> path;
+  if (!checkpoint.empty()) path = checkpoint;
+  return makeCenterPoint(cfg, path, seed);
 }
 
 }  // namespace cpq::cli

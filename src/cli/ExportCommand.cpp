@@ -1,19 +1,19 @@
 // `export`: the two ONNX files Autoware runs and its param file, from a config and weights.
 #include <spdlog/spdlog.h>
 
-#include <optional>
 
+#include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
 #include "export/AutowareParamFile.h"
 #include "export/CenterPointOnnxExport.h"
-#include "model/LoadModel.h"
 
 namespace cpq::cli {
 
 void addExportCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export", "Export the model as Autoware's two ONNX files (opset 17, BN folded) and its param file");
+  auto* cmd = app.add_subcommand(
+      "export", "Export the model as Autoware's two ONNX files (opset 17, BN folded) and its param file");
   struct Args {
     std::string config, checkpoint, outDir;
     bool randomInit = false, overwrite = false;
@@ -22,21 +22,18 @@ void addExportCommand(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--config", args->config, "Model config (YAML)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--checkpoint", args->checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
-  cmd->add_flag("--random-init", args->randomInit, "Use seeded random weights instead of a checkpoint");
-  cmd->add_option("--seed", args->seed, "Seed for --random-init")->capture_default_str();
+  addWeightOptions(cmd, args->checkpoint, args->randomInit, args->seed);
   cmd->add_option("--out-dir", args->outDir, "Output folder")->required();
   cmd->add_option("--name", args->options.name, "Model name in the file names")->capture_default_str();
-  cmd->add_flag("--autoware", args->options.autoware, "Autoware's box layout: dim as (w, l, h), rot as (-cos, -sin)");
+  cmd->add_flag("--autoware", args->options.autoware,
+                "Autoware's box layout: dim as (w, l, h), rot as (-cos, -sin)");
   cmd->add_flag("--overwrite", args->overwrite, "Replace the files of an earlier export in --out-dir");
   cmd->callback([args] {
     const Args& a = *args;
-    if (a.randomInit == !a.checkpoint.empty()) throw Error("export: give exactly one of --checkpoint and --random-init");
+    requireOneWeightSource("export", a.checkpoint, a.randomInit);
     refuseExistingExport(a.outDir, a.options, a.overwrite);  // before the (slow) weight loading
     const CenterPointConfig cfg = loadConfig(a.config);
-    std::optional<std::string> ckpt;
-    if (!a.checkpoint.empty()) ckpt = a.checkpoint;
-    CenterPoint model = makeCenterPoint(cfg, ckpt, a.seed);
+    CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
     exportCenterPointOnnx(model, cfg, a.outDir, a.options, a.overwrite);
     spdlog::info("{}: {}, {} and {} written{}", a.outDir, voxelEncoderOnnxFileName(a.options.name),
                  backboneNeckHeadOnnxFileName(a.options.name), kAutowareParamFileName,

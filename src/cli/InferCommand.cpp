@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
@@ -16,7 +15,6 @@
 #include "core/Npy.h"
 #include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
-#include "model/LoadModel.h"
 
 namespace cpq::cli {
 namespace {
@@ -92,16 +90,13 @@ std::string markdownReport(const InferArgs& a, const CenterPointConfig& cfg, con
 }
 
 void runInfer(const InferArgs& a) {
-  if (a.randomInit == !a.checkpoint.empty())
-    throw Error("infer: give exactly one of --checkpoint and --random-init");
+  requireOneWeightSource("infer", a.checkpoint, a.randomInit);
   if (!a.out.empty()) refuseToOverwrite(a.out, a.overwrite);
   if (!a.report.empty()) refuseToOverwrite(a.report, a.overwrite);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
   const PointCloud cloud = readPcdBin(a.points);
-  std::optional<std::string> ckpt;
-  if (!a.checkpoint.empty()) ckpt = a.checkpoint;
-  InferencePipeline pipeline(cfg, makeCenterPoint(cfg, ckpt, a.seed), device);
+  InferencePipeline pipeline(cfg, modelFromWeightOptions(cfg, a.checkpoint, a.seed), device);
   InferenceTrace trace;
   const std::vector<Detection> dets = pipeline.run(cloud.points, &trace);
   const StageTimes& t = trace.times;
@@ -134,9 +129,7 @@ void addInferCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("infer", "Detect objects in one .pcd.bin point cloud");
   auto a = std::make_shared<InferArgs>();
   cmd->add_option("--config", a->config, "Model config (YAML)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--checkpoint", a->checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
-  cmd->add_flag("--random-init", a->randomInit, "Use seeded random weights instead of a checkpoint");
-  cmd->add_option("--seed", a->seed, "Seed for --random-init")->capture_default_str();
+  addWeightOptions(cmd, a->checkpoint, a->randomInit, a->seed);
   cmd->add_option("--points", a->points, "Point cloud (.pcd.bin, float32 x, y, z, intensity, ring)")
       ->required()
       ->check(CLI::ExistingFile);

@@ -8,7 +8,8 @@
 #include "core/Error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"centerpoint-quant: AWML pillar CenterPoint in C++ - inference, checkpoints, INT8 quantization"};
+  CLI::App app{
+      "centerpoint-quant: AWML pillar CenterPoint in C++ - inference, checkpoints, INT8 quantization"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "centerpoint-quant 0.1.0");
   cpq::cli::addInferCommand(app);

@@ -1,6 +1,7 @@
 // The CLI as a user runs it: exit codes, messages that name the file, no partial output.
 #include <gtest/gtest.h>
 
+#include "support/RunCli.h"
 #include "support/TempRoot.h"
 
 #include <array>
@@ -22,23 +23,10 @@
 namespace cpq {
 namespace {
 
+using testing::runCli;
+using testing::RunResult;
+
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-RunResult runCli(const std::string& args) {
-  const std::string cmd = std::string(CPQ_CLI_PATH) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
 
 class CliTest : public ::testing::Test {
  protected:

@@ -2,9 +2,10 @@
 // rule (refuse another export unless --overwrite), and bad input that leaves no files behind.
 #include <gtest/gtest.h>
 
-#include "support/TempRoot.h"
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
+#include "support/RunCli.h"
+#include "support/TempRoot.h"
 
 #include <array>
 #include <cstdio>
@@ -22,23 +23,10 @@
 namespace cpq {
 namespace {
 
+using testing::runCli;
+using testing::RunResult;
+
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int code;
-  std::string output;
-};
-
-RunResult runCli(const std::string& args) {
-  const std::string cmd = std::string(CPQ_CLI_PATH) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
 
 std::vector<std::string> listing(const fs::path& dir) {
   std::vector<std::string> files;
@@ -47,14 +35,15 @@ std::vector<std::string> listing(const fs::path& dir) {
   return files;
 }
 
-const std::vector<std::string> kFiles{"centerpoint_ml_package.param.yaml", "pts_backbone_neck_head_centerpoint.onnx",
+const std::vector<std::string> kFiles{"centerpoint_ml_package.param.yaml",
+                                      "pts_backbone_neck_head_centerpoint.onnx",
                                       "pts_voxel_encoder_centerpoint.onnx"};
 
 class ExportFolder : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = cpq::testing::tempRoot() / ("cpq_export_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     config_ = path("tiny.yaml");
@@ -76,7 +65,8 @@ TEST_F(ExportFolder, WritesTheThreeFilesIntoANewFolder) {
   named.name = "tiny_v1";
   exportCenterPointOnnx(model, cfg, path("named"), named, false);
   EXPECT_EQ(listing(path("named")), (std::vector<std::string>{"centerpoint_ml_package.param.yaml",
-                                                              "pts_backbone_neck_head_tiny_v1.onnx", "pts_voxel_encoder_tiny_v1.onnx"}));
+                                                              "pts_backbone_neck_head_tiny_v1.onnx",
+                                                              "pts_voxel_encoder_tiny_v1.onnx"}));
 }
 
 TEST_F(ExportFolder, TwoExportsOfTheSameInputsAreByteIdentical) {
@@ -84,7 +74,8 @@ TEST_F(ExportFolder, TwoExportsOfTheSameInputsAreByteIdentical) {
   CenterPoint a = makeRandomCenterPoint(cfg, 4), b = makeRandomCenterPoint(cfg, 4);
   exportCenterPointOnnx(a, cfg, path("a"), {}, false);
   exportCenterPointOnnx(b, cfg, path("b"), {}, false);
-  for (const auto& f : kFiles) EXPECT_TRUE(readFileToString(path("a/" + f)) == readFileToString(path("b/" + f))) << f;
+  for (const auto& f : kFiles)
+    EXPECT_TRUE(readFileToString(path("a/" + f)) == readFileToString(path("b/" + f))) << f;
 }
 
 TEST_F(ExportFolder, AcceptsAnEmptyFolderOrUnrelatedFiles) {
@@ -102,7 +93,8 @@ TEST_F(ExportFolder, RefusesAnotherExportUnlessOverwrite) {
   const CenterPointConfig cfg = testing::tinyConfig();
   CenterPoint model = makeRandomCenterPoint(cfg, 1);
   // Any one of our names, or any other .onnx file, marks the folder as holding an export.
-  for (const std::string existing : {"centerpoint_ml_package.param.yaml", "pts_voxel_encoder_centerpoint.onnx", "other.onnx"}) {
+  for (const std::string existing :
+       {"centerpoint_ml_package.param.yaml", "pts_voxel_encoder_centerpoint.onnx", "other.onnx"}) {
     const fs::path d = dir_ / ("has_" + existing);
     fs::create_directories(d);
     writeStringAtomically((d / existing).string(), "old");
@@ -142,7 +134,8 @@ TEST_F(ExportFolder, ParamFileHasAutowaresModelParams) {
             (std::vector<std::string>{"CAR", "TRUCK", "BUS", "BICYCLE", "PEDESTRIAN"}));
   EXPECT_EQ(p["point_feature_size"].as<int>(), 5);
   EXPECT_EQ(p["max_voxel_size"].as<int>(), 32000);
-  EXPECT_EQ(p["point_cloud_range"].as<std::vector<float>>(), (std::vector<float>{-51.2f, -51.2f, -3.0f, 51.2f, 51.2f, 5.0f}));
+  EXPECT_EQ(p["point_cloud_range"].as<std::vector<float>>(),
+            (std::vector<float>{-51.2f, -51.2f, -3.0f, 51.2f, 51.2f, 5.0f}));
   EXPECT_EQ(p["voxel_size"].as<std::vector<float>>(), (std::vector<float>{0.32f, 0.32f, 8.0f}));
   EXPECT_EQ(p["downsample_factor"].as<int>(), 2);
   EXPECT_EQ(p["encoder_in_feature_size"].as<int>(), 11);
@@ -153,7 +146,8 @@ TEST_F(ExportFolder, ParamFileHasAutowaresModelParams) {
   EXPECT_NE(text.find("point_cloud_range: [-51.2, -51.2, -3.0, 51.2, 51.2, 5.0]"), std::string::npos) << text;
   EXPECT_NE(text.find("voxel_size: [0.32, 0.32, 8.0]"), std::string::npos) << text;
 
-  const CenterPointConfig legacy = loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/awml/centerpoint_legacy_760.yaml");
+  const CenterPointConfig legacy =
+      loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/awml/centerpoint_legacy_760.yaml");
   const YAML::Node q = YAML::Load(autowareMlPackageParams(legacy))["/**"]["ros__parameters"]["model_params"];
   EXPECT_EQ(q["point_feature_size"].as<int>(), 4);
   EXPECT_EQ(q["encoder_in_feature_size"].as<int>(), 9);
@@ -167,7 +161,8 @@ TEST_F(ExportFolder, CliExportsAndIsDeterministic) {
   EXPECT_EQ(listing(path("a")), kFiles);
   r = runCli(base + path("b"));
   ASSERT_EQ(r.code, 0) << r.output;
-  for (const auto& f : kFiles) EXPECT_TRUE(readFileToString(path("a/" + f)) == readFileToString(path("b/" + f))) << f;
+  for (const auto& f : kFiles)
+    EXPECT_TRUE(readFileToString(path("a/" + f)) == readFileToString(path("b/" + f))) << f;
   r = runCli(base + path("c") + " --autoware");
   ASSERT_EQ(r.code, 0) << r.output;
   // The y-axis reference changes the head file only.
@@ -177,8 +172,9 @@ TEST_F(ExportFolder, CliExportsAndIsDeterministic) {
                readFileToString(path("a/pts_backbone_neck_head_centerpoint.onnx")));
   r = runCli(base + path("d") + " --name tiny");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(listing(path("d")), (std::vector<std::string>{"centerpoint_ml_package.param.yaml",
-                                                          "pts_backbone_neck_head_tiny.onnx", "pts_voxel_encoder_tiny.onnx"}));
+  EXPECT_EQ(listing(path("d")),
+            (std::vector<std::string>{"centerpoint_ml_package.param.yaml", "pts_backbone_neck_head_tiny.onnx",
+                                      "pts_voxel_encoder_tiny.onnx"}));
   EXPECT_EQ(runCli("export --help").code, 0);
 }
 
@@ -201,7 +197,8 @@ TEST_F(ExportFolder, CliCheckpointThatDoesNotFitLeavesNoFiles) {
   // A 10-feature encoder's checkpoint for the 11-feature config.
   CenterPoint other(testing::tinyConfig(4));
   saveCheckpoint(path("w.safetensors"), stateDictOf(*other));
-  const std::string base = "export --config " + config_ + " --checkpoint " + path("w.safetensors") + " --out-dir ";
+  const std::string base =
+      "export --config " + config_ + " --checkpoint " + path("w.safetensors") + " --out-dir ";
   RunResult r = runCli(base + path("out"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("w.safetensors"), std::string::npos) << r.output;
@@ -219,7 +216,8 @@ TEST_F(ExportFolder, CliNeedsExactlyOneWeightSource) {
   EXPECT_NE(r.output.find("--checkpoint"), std::string::npos) << r.output;
   CenterPoint model = makeRandomCenterPoint(testing::tinyConfig(), 1);
   saveCheckpoint(path("w.pth"), stateDictOf(*model));
-  r = runCli("export --config " + config_ + " --random-init --checkpoint " + path("w.pth") + " --out-dir " + path("out"));
+  r = runCli("export --config " + config_ + " --random-init --checkpoint " + path("w.pth") + " --out-dir " +
+             path("out"));
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(fs::exists(path("out")));
 }

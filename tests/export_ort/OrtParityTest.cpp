@@ -7,9 +7,10 @@
 // they are missing these tests FAIL with a message saying so, they do not skip.
 #include <gtest/gtest.h>
 
-#include "support/TempRoot.h"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "support/RunCli.h"
+#include "support/TempRoot.h"
 
 #include <array>
 #include <cstdio>
@@ -30,36 +31,15 @@
 namespace cpq {
 namespace {
 
+using testing::quote;
+using testing::runCli;
+using testing::RunResult;
+using testing::runShell;
+
 namespace fs = std::filesystem;
 
 constexpr double kTolerance = 1e-4;
 const std::vector<std::string> kHeadOutputs = {"heatmap", "reg", "height", "dim", "rot", "vel"};
-
-struct RunResult {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a shell command line, capturing stdout and stderr together.
-RunResult runShell(const std::string& cmd) {
-  const std::string full = cmd + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(full.c_str(), "r"), pclose);
-  if (!pipe) return {-1, "popen failed for: " + cmd};
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-RunResult runCli(const std::string& args) { return runShell(quote(CPQ_CLI_PATH) + " " + args); }
 
 const std::string kToolsDir = std::string(CPQ_SOURCE_DIR) + "/tools";
 
@@ -69,7 +49,9 @@ std::string ortToolsProblem() {
     return "node is not on PATH: run scripts/setup.sh (it installs Node.js and tools/node_modules)";
   }
   if (!fs::exists(kToolsDir + "/node_modules/onnxruntime-node/package.json")) {
-    return kToolsDir + "/node_modules/onnxruntime-node is missing: run scripts/setup.sh (npm ci --ignore-scripts in tools/)";
+    return kToolsDir +
+           "/node_modules/onnxruntime-node is missing: run scripts/setup.sh (npm ci --ignore-scripts in "
+           "tools/)";
   }
   return {};
 }
@@ -139,7 +121,8 @@ class OrtTest : public ::testing::Test {
   }
 
   // node tools/run_onnx.js on one model; returns the output names in the order the model declares them.
-  std::vector<std::string> runOrt(const std::string& model, const std::string& input, const std::string& outDir) {
+  std::vector<std::string> runOrt(const std::string& model, const std::string& input,
+                                  const std::string& outDir) {
     const RunResult r = runShell("node " + quote(kToolsDir + "/run_onnx.js") + " --model " + quote(model) +
                                  " --input " + quote(input) + " --out-dir " + quote(outDir));
     EXPECT_EQ(r.code, 0) << r.output;
@@ -167,8 +150,8 @@ TEST_P(OrtParityTest, BothFilesMatchTheLibtorchForward) {
   const ParityCase& pc = GetParam();
   const std::string config = configPath(pc.config);
   const std::string weights = " --random-init --seed 7";
-  RunResult r = runCli("infer --config " + quote(config) + weights + " --points " + quote(cloud_) + " --out " +
-                       quote(path("dets.json")) + " --dump " + quote(path("dump")));
+  RunResult r = runCli("infer --config " + quote(config) + weights + " --points " + quote(cloud_) +
+                       " --out " + quote(path("dets.json")) + " --dump " + quote(path("dump")));
   ASSERT_EQ(r.code, 0) << r.output;
   r = runCli("export --config " + quote(config) + weights + " --out-dir " + quote(path("onnx")) +
              (pc.autoware ? " --autoware" : ""));
@@ -180,16 +163,16 @@ TEST_P(OrtParityTest, BothFilesMatchTheLibtorchForward) {
 
   // Encoder: input_features -> pillar_features.
   const std::vector<std::string> encOut =
-      runOrt(path("onnx/pts_voxel_encoder_centerpoint.onnx"), "input_features=" + (dump / "input_features.npy").string(),
-             path("ort_encoder"));
+      runOrt(path("onnx/pts_voxel_encoder_centerpoint.onnx"),
+             "input_features=" + (dump / "input_features.npy").string(), path("ort_encoder"));
   ASSERT_EQ(encOut, std::vector<std::string>{"pillar_features"});
   const at::Tensor pillarsOrt = readNpy(path("ort_encoder/pillar_features.npy"));
   const at::Tensor pillarsTorch = readNpy((dump / "pillar_features.npy").string());
   ASSERT_EQ(pillarsOrt.sizes(), pillarsTorch.sizes());
   const double encErr = relativeL2(pillarsOrt, pillarsTorch);
   EXPECT_LE(encErr, kTolerance) << "pillar_features";
-  std::cout << "[ " << pc.config << (pc.autoware ? " autoware" : " default") << " ] pillar_features rel_l2 " << encErr
-            << "\n";
+  std::cout << "[ " << pc.config << (pc.autoware ? " autoware" : " default") << " ] pillar_features rel_l2 "
+            << encErr << "\n";
 
   // Backbone + neck + head: spatial_features -> the six outputs, in the spec's order.
   const std::vector<std::string> headOut =
@@ -203,8 +186,8 @@ TEST_P(OrtParityTest, BothFilesMatchTheLibtorchForward) {
     ASSERT_EQ(ort.sizes(), torch.sizes()) << name;
     const double err = relativeL2(ort, torch);
     EXPECT_LE(err, kTolerance) << name;
-    std::cout << "[ " << pc.config << (pc.autoware ? " autoware" : " default") << " ] " << name << " rel_l2 " << err
-              << "\n";
+    std::cout << "[ " << pc.config << (pc.autoware ? " autoware" : " default") << " ] " << name << " rel_l2 "
+              << err << "\n";
   }
   if (pc.autoware) {
     // The Autoware layout must really differ from the default one (else the check above proves nothing).
@@ -225,8 +208,9 @@ INSTANTIATE_TEST_SUITE_P(Configs, OrtParityTest,
 class VerifyOnnxScriptTest : public OrtTest {
  protected:
   RunResult verify(const std::string& checkpoint, const std::string& onnxDir, const std::string& extra = "") {
-    return runShell("CPQ_CLI=" + quote(CPQ_CLI_PATH) + " bash " + quote(std::string(CPQ_SOURCE_DIR) + "/scripts/verify_onnx.sh") +
-                    " --config " + quote(tinyConfig_) + " --checkpoint " + quote(checkpoint) + " --onnx-dir " +
+    return runShell("CPQ_CLI=" + quote(CPQ_CLI_PATH) + " bash " +
+                    quote(std::string(CPQ_SOURCE_DIR) + "/scripts/verify_onnx.sh") + " --config " +
+                    quote(tinyConfig_) + " --checkpoint " + quote(checkpoint) + " --onnx-dir " +
                     quote(onnxDir) + " --points " + quote(cloud_) + extra);
   }
   void saveRandomCheckpoint(uint64_t seed, const std::string& file) {
@@ -239,9 +223,9 @@ TEST_F(VerifyOnnxScriptTest, PassesOnTheMatchingCheckpointInBothLayouts) {
   saveRandomCheckpoint(1, path("seed1.safetensors"));
   for (const bool autoware : {false, true}) {
     const std::string out = path(autoware ? "onnx_aw" : "onnx");
-    const RunResult e = runCli("export --config " + quote(tinyConfig_) + " --checkpoint " +
-                               quote(path("seed1.safetensors")) + " --out-dir " + quote(out) +
-                               (autoware ? " --autoware" : ""));
+    const RunResult e =
+        runCli("export --config " + quote(tinyConfig_) + " --checkpoint " + quote(path("seed1.safetensors")) +
+               " --out-dir " + quote(out) + (autoware ? " --autoware" : ""));
     ASSERT_EQ(e.code, 0) << e.output;
     const RunResult r = verify(path("seed1.safetensors"), out, autoware ? " --autoware" : "");
     EXPECT_EQ(r.code, 0) << r.output;
@@ -307,18 +291,21 @@ TEST_F(OrtTest, CompareToolConcatenatesTasksAndAppliesTheAutowareLayout) {
   writeNpy(path("rot_aw.npy"), toAutoware("rot", at::cat({rot0, rot1}, 1)));
   writeNpy(path("dim_plain.npy"), at::cat({dim0, dim1}, 1));
   const std::string tool = "node " + quote(kToolsDir + "/compare_npy.js");
-  const std::string pairs = " dim=" + path("dim_aw.npy") + ":" + path("dim_task0.npy") + ":" + path("dim_task1.npy") +
-                            " rot=" + path("rot_aw.npy") + ":" + path("rot_task0.npy") + ":" + path("rot_task1.npy");
+  const std::string pairs = " dim=" + path("dim_aw.npy") + ":" + path("dim_task0.npy") + ":" +
+                            path("dim_task1.npy") + " rot=" + path("rot_aw.npy") + ":" +
+                            path("rot_task0.npy") + ":" + path("rot_task1.npy");
   RunResult r = runShell(tool + " --transform dim=dim-autoware --transform rot=rot-autoware" + pairs);
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("rel_l2=0.000e+0"), std::string::npos) << r.output;
   r = runShell(tool + pairs);  // without the transform, the layouts differ
   EXPECT_EQ(r.code, 1) << r.output;
-  r = runShell(tool + " dim=" + path("dim_plain.npy") + ":" + path("dim_task0.npy") + ":" + path("dim_task1.npy"));
+  r = runShell(tool + " dim=" + path("dim_plain.npy") + ":" + path("dim_task0.npy") + ":" +
+               path("dim_task1.npy"));
   EXPECT_EQ(r.code, 0) << r.output;
   // A small perturbation is measured, and judged against the tolerance.
   writeNpy(path("dim_near.npy"), at::cat({dim0, dim1}, 1) * (1 + 1e-3));
-  r = runShell(tool + " dim=" + path("dim_near.npy") + ":" + path("dim_task0.npy") + ":" + path("dim_task1.npy"));
+  r = runShell(tool + " dim=" + path("dim_near.npy") + ":" + path("dim_task0.npy") + ":" +
+               path("dim_task1.npy"));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("rel_l2=1.000e-3"), std::string::npos) << r.output;
   r = runShell(tool + " --tolerance 2e-3 dim=" + path("dim_near.npy") + ":" + path("dim_task0.npy") + ":" +
@@ -340,15 +327,16 @@ TEST_F(OrtTest, NodeNpyReaderRoundTripsOurWriterAndRejectsWhatItCannotRead) {
       "for(const f of process.argv.slice(2)){const a=n.readNpy(f);"
       "const same=n.encodeNpy(a.type,a.dims,a.data).equals(fs.readFileSync(f));"
       "console.log(f,a.type,a.dims.join('x'),same?'same':'DIFFERENT');ok=ok&&same;}process.exit(ok?0:1);";
-  RunResult r = runShell("node -e " + quote(script) + " " + quote(kToolsDir) + " " + quote(path("f.npy")) + " " +
-                         quote(path("i.npy")) + " " + quote(path("l.npy")));
+  RunResult r = runShell("node -e " + quote(script) + " " + quote(kToolsDir) + " " + quote(path("f.npy")) +
+                         " " + quote(path("i.npy")) + " " + quote(path("l.npy")));
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("float32 3x32x10 same"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("int32 7x4 same"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("int64 5 same"), std::string::npos) << r.output;
   // An unsupported dtype is a clear error naming the file.
   writeNpy(path("u8.npy"), at::zeros({2}, at::kByte));
-  r = runShell("node " + quote(kToolsDir + "/compare_npy.js") + " x=" + path("u8.npy") + ":" + path("u8.npy"));
+  r = runShell("node " + quote(kToolsDir + "/compare_npy.js") + " x=" + path("u8.npy") + ":" +
+               path("u8.npy"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("u8.npy: unsupported dtype '|u1'"), std::string::npos) << r.output;
 }
