@@ -15,12 +15,16 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+apt_install() {
+  echo "setup: installing $*"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
 else
   echo "setup: all Debian packages present"
 fi
@@ -31,13 +35,7 @@ fi
 node_missing=()
 command -v node >/dev/null || node_missing+=(nodejs)
 command -v npm >/dev/null || node_missing+=(npm)
-if [ ${#node_missing[@]} -gt 0 ]; then
-  echo "setup: installing ${node_missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${node_missing[@]}"
-fi
+[ ${#node_missing[@]} -gt 0 ] && apt_install "${node_missing[@]}"
 TOOLS_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools"
 LOCK_STAMP="$TOOLS_DIR/node_modules/.cpq-installed-lock.json"
 if [ -d "$TOOLS_DIR/node_modules/onnxruntime-node" ] && cmp -s "$TOOLS_DIR/package-lock.json" "$LOCK_STAMP"; then
