@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <optional>
@@ -338,6 +339,83 @@ void readPostprocess(ConfigReader& r, CenterPointConfig& c) {
     r.problem("postprocess.yaw_norm_thresholds", "needs one value per class");
 }
 
+void readTrainTargets(ConfigReader& r, CenterPointConfig& c) {
+  auto& t = c.trainTargets;
+  const std::string p = "model.train_cfg.pts.";
+  t.gaussianOverlap = r.get<float>(p + "gaussian_overlap", t.gaussianOverlap);
+  t.minRadius = r.get<int>(p + "min_radius", t.minRadius);
+  t.maxObjs = r.get<int>(p + "max_objs", t.maxObjs);
+  t.denseReg = r.get<int>(p + "dense_reg", t.denseReg);
+  t.codeWeights = r.get<std::vector<float>>(p + "code_weights", t.codeWeights);
+  const std::string h = "model.pts_bbox_head.";
+  t.lossClsWeight = r.get<float>(h + "loss_cls.loss_weight", t.lossClsWeight);
+  t.lossBboxWeight = r.get<float>(h + "loss_bbox.loss_weight", t.lossBboxWeight);
+  if (t.gaussianOverlap <= 0 || t.gaussianOverlap >= 1) r.problem(p + "gaussian_overlap", "must be in (0, 1)");
+  if (t.minRadius < 0) r.problem(p + "min_radius", "must not be negative");
+  if (t.maxObjs <= 0) r.problem(p + "max_objs", "must be positive");
+  if (t.codeWeights.size() != 10) r.problem(p + "code_weights", "needs 10 values (x y z l w h sin cos vx vy)");
+  if (r.has(p + "out_size_factor") && r.get<int>(p + "out_size_factor", 0) != c.head.outSizeFactor)
+    r.problem(p + "out_size_factor", "differs from bbox_coder.out_size_factor");
+}
+
+void readTraining(ConfigReader& r, CenterPointConfig& c) {
+  auto& a = c.augmentation;
+  const std::string p = "train.augmentation.";
+  auto flip = r.get<std::vector<double>>(p + "flip_ratio_bev", {a.flipRatioBevHorizontal, a.flipRatioBevVertical});
+  if (flip.size() != 2) r.problem(p + "flip_ratio_bev", "expected [horizontal, vertical]");
+  else { a.flipRatioBevHorizontal = flip[0]; a.flipRatioBevVertical = flip[1]; }
+  a.rotRange = getArray<double, 2>(r, p + "rot_range", a.rotRange, false);
+  a.scaleRatioRange = getArray<double, 2>(r, p + "scale_ratio_range", a.scaleRatioRange, false);
+  a.translationStd = getArray<double, 3>(r, p + "translation_std", a.translationStd, false);
+  a.minPointsInGt = r.get<int>(p + "min_points_in_gt", a.minPointsInGt);
+  for (double f : flip)
+    if (f < 0 || f > 1) r.problem(p + "flip_ratio_bev", "ratios must be in [0, 1]");
+  if (a.scaleRatioRange[0] <= 0 || a.scaleRatioRange[1] < a.scaleRatioRange[0])
+    r.problem(p + "scale_ratio_range", "must be 0 < lo <= hi");
+
+  auto& o = c.optimizer;
+  const std::string q = "train.optimizer.";
+  o.lr = r.get<double>(q + "lr", o.lr);
+  o.weightDecay = r.get<double>(q + "weight_decay", o.weightDecay);
+  o.gradClipMaxNorm = r.get<double>(q + "grad_clip_max_norm", o.gradClipMaxNorm);
+  o.warmupFraction = r.get<double>(q + "warmup_fraction", o.warmupFraction);
+  o.maxLrRatio = r.get<double>(q + "max_lr_ratio", o.maxLrRatio);
+  o.minLrRatio = r.get<double>(q + "min_lr_ratio", o.minLrRatio);
+  o.epochs = r.get<int>("train.epochs", o.epochs);
+  o.batchSize = r.get<int>("train.batch_size", o.batchSize);
+  o.valInterval = r.get<int>("train.val_interval", o.valInterval);
+  if (o.lr <= 0) r.problem(q + "lr", "must be positive");
+  if (o.weightDecay < 0) r.problem(q + "weight_decay", "must not be negative");
+  if (o.warmupFraction < 0 || o.warmupFraction > 1) r.problem(q + "warmup_fraction", "must be in [0, 1]");
+  if (o.epochs <= 0) r.problem("train.epochs", "must be positive");
+  if (o.batchSize <= 0) r.problem("train.batch_size", "must be positive");
+  if (o.valInterval <= 0) r.problem("train.val_interval", "must be positive");
+}
+
+void readDatasetAndEvaluation(ConfigReader& r, CenterPointConfig& c) {
+  c.dataset.sweepsNum = r.get<int>("dataset.sweeps_num", c.dataset.sweepsNum);
+  if (c.dataset.sweepsNum < 0) r.problem("dataset.sweeps_num", "must not be negative");
+  if (auto m = r.node("dataset.name_mapping")) {
+    if (!m->IsMap()) {
+      r.problem("dataset.name_mapping", "expected a mapping category -> class");
+    } else {
+      for (auto it = m->begin(); it != m->end(); ++it)
+        c.dataset.nameMapping.emplace_back(it->first.as<std::string>(), it->second.as<std::string>());
+    }
+  }
+  const double maxRange = std::max({std::abs(c.pointCloudRange[0]), std::abs(c.pointCloudRange[1]),
+                                    std::abs(c.pointCloudRange[3]), std::abs(c.pointCloudRange[4])});
+  auto buckets = r.get<std::vector<std::vector<double>>>("evaluation.range_buckets", {});
+  if (buckets.empty()) buckets = {{0.0, maxRange}};
+  for (const auto& b : buckets) {
+    if (b.size() != 2 || !(b[0] >= 0) || !(b[1] > b[0])) {
+      r.problem("evaluation.range_buckets", "each bucket must be [lo, hi] with 0 <= lo < hi");
+      continue;
+    }
+    c.evaluation.rangeBuckets.emplace_back(b[0], b[1]);
+  }
+}
+
 }  // namespace
 
 CenterPointConfig parseConfig(const std::string& yamlText, const std::string& sourceName) {
@@ -360,6 +438,9 @@ CenterPointConfig parseConfig(const std::string& yamlText, const std::string& so
     readHead(r, c);
     checkStrides(r, c);
     readPostprocess(r, c);
+    readTrainTargets(r, c);
+    readTraining(r, c);
+    readDatasetAndEvaluation(r, c);
   } catch (const YAML::Exception& e) {
     r.problem("(structure)", std::string("unexpected value: ") + e.what());
   }

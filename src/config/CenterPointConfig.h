@@ -77,6 +77,46 @@ struct PostprocessConfig {       // ours: which decoder the CLI uses (AWML evalu
   float iouNmsSearchDistance = 10.0f;
 };
 
+struct TrainTargetConfig {  // model.train_cfg.pts and the losses of pts_bbox_head (AWML CenterHead)
+  float gaussianOverlap = 0.1f;
+  int minRadius = 2;
+  int maxObjs = 500;
+  int denseReg = 1;
+  std::vector<float> codeWeights{1, 1, 1, 1, 1, 1, 1, 1, 0.2f, 0.2f};  // x, y, z, log l, w, h, sin, cos, vx, vy
+  float lossClsWeight = 1.0f;   // loss_cls (GaussianFocalLoss, mean)
+  float lossBboxWeight = 0.25f;  // loss_bbox (L1Loss, mean)
+};
+
+struct AugmentationConfig {  // train_pipeline (specs/datasets.md §6)
+  double flipRatioBevHorizontal = 0.5, flipRatioBevVertical = 0.5;
+  std::array<double, 2> rotRange{-1.571, 1.571};
+  std::array<double, 2> scaleRatioRange{0.8, 1.2};
+  std::array<double, 3> translationStd{1.0, 1.0, 0.2};
+  int minPointsInGt = 5;  // ObjectMinPointsFilter
+};
+
+struct OptimizerConfig {  // optim_wrapper + param_scheduler (AWML: AdamW, two-phase cosine)
+  double lr = 3e-4;
+  double weightDecay = 0.01;
+  double gradClipMaxNorm = 15.0;
+  double warmupFraction = 0.3;   // cosine up to lr * maxLrRatio over this share of the steps
+  double maxLrRatio = 10.0;
+  double minLrRatio = 1e-4;      // then cosine down to lr * minLrRatio
+  int epochs = 20;
+  int batchSize = 4;
+  int valInterval = 5;           // epochs between validations
+};
+
+struct DatasetConfig {  // ours: how samples become model input and GT
+  int sweepsNum = 1;    // previous sweeps appended (LoadPointsFromMultiSweeps.sweeps_num)
+  // category name -> class name, overriding the built-in nuScenes / T4 tables (AWML's name_mapping)
+  std::vector<std::pair<std::string, std::string>> nameMapping;
+};
+
+struct EvaluationConfig {  // ours: the range buckets of the T4-style metric (specs/evaluation.md §6)
+  std::vector<std::pair<double, double>> rangeBuckets;  // [lo, hi) in metres, without "overall"
+};
+
 struct CenterPointConfig {
   std::string sourcePath;  // the YAML file, for messages
   std::vector<std::string> classNames;
@@ -89,6 +129,11 @@ struct CenterPointConfig {
   NeckConfig neck;
   HeadConfig head;
   PostprocessConfig postprocess;
+  TrainTargetConfig trainTargets;
+  AugmentationConfig augmentation;
+  OptimizerConfig optimizer;
+  DatasetConfig dataset;
+  EvaluationConfig evaluation;
 
   int64_t headHeight() const { return gridSize[1] / head.outSizeFactor; }
   int64_t headWidth() const { return gridSize[0] / head.outSizeFactor; }
