@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "cli/CliSupport.h"
@@ -12,6 +13,8 @@
 #include "core/Error.h"
 #include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
+#include "train/TrainBatch.h"
+#include "train/TrainStep.h"
 
 namespace cpq::cli {
 namespace {
@@ -21,6 +24,8 @@ struct BenchArgs {
   bool randomInit = false;
   uint64_t seed = 0;
   int runs = 20, warmup = 3;
+  bool train = false;
+  int batchSize = 8;
 };
 
 double median(std::vector<double> v) {
@@ -29,11 +34,43 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// One training step (forward, losses, backward, clip, AdamW) on a batch of copies of the cloud, timed on
+// the device, and the CPU time to collate that batch (what each loader thread spends per batch).
+void runTrainBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::Device& device,
+                   const PointCloud& cloud) {
+  CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
+  model->to(device);
+  auto optimizer = makeAdamW(model, cfg.optimizer);
+  const BatchCollator collator(cfg);
+  const std::vector<TrainFrame> frames(size_t(a.batchSize), TrainFrame{cloud.points, {}});
+  const TrainStep step(cfg);
+  std::vector<double> collateMs, stepMs;
+  for (int i = 0; i < a.warmup + a.runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const TrainBatch batch = collator.collate(frames).to(device);
+    const auto t1 = std::chrono::steady_clock::now();
+    step.run(model, *optimizer, batch, {cfg.optimizer.lr, 0.9});  // reads the loss back: synchronises
+    const auto t2 = std::chrono::steady_clock::now();
+    if (i < a.warmup) continue;
+    collateMs.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    stepMs.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  const double ms = median(stepMs);
+  std::cout << fmt::format(
+      "{} on {}: training step, batch {} ({} points per frame); median of {} runs after {} warm-up\n",
+      a.config, a.device, a.batchSize, cloud.points.size(0), a.runs, a.warmup);
+  std::cout << fmt::format("  {:<20} {:9.2f} ms (one loader thread)\n", "collate", median(collateMs));
+  std::cout << fmt::format("  {:<20} {:9.2f} ms\n", "train step", ms);
+  std::cout << fmt::format("  {:<20} {:9.1f} frames/s (step only)\n", "throughput",
+                           1000.0 * a.batchSize / ms);
+}
+
 void runBench(const BenchArgs& a) {
   requireOneWeightSource("bench", a.checkpoint, a.randomInit);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
   const PointCloud cloud = readPcdBin(a.points);
+  if (a.train) return runTrainBench(a, cfg, device, cloud);
   InferencePipeline pipeline(cfg, modelFromWeightOptions(cfg, a.checkpoint, a.seed), device);
   std::vector<std::vector<double>> ms(7);
   InferenceTrace trace;
@@ -69,6 +106,10 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", a->runs, "Timed runs")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "Untimed runs first")
       ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->add_flag("--train", a->train, "Time a training step (forward, losses, backward, AdamW) instead");
+  cmd->add_option("--batch-size", a->batchSize, "Frames per training batch (--train)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cmd->callback([a] { runBench(*a); });
 }

@@ -9,5 +9,9 @@ void addConvertCommand(CLI::App& app);
 void addDemoCloudCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
 void addExportCommand(CLI::App& app);
+void addEvalCommand(CLI::App& app);
+void addTrainCommand(CLI::App& app);
+void addSynthCommand(CLI::App& app);
+void addRenderCommand(CLI::App& app);
 
 }  // namespace cpq::cli

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   cpq::cli::addDemoCloudCommand(app);
   cpq::cli::addBenchCommand(app);
   cpq::cli::addExportCommand(app);
+  cpq::cli::addEvalCommand(app);
+  cpq::cli::addTrainCommand(app);
+  cpq::cli::addSynthCommand(app);
+  cpq::cli::addRenderCommand(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
     app.parse(argc, argv);

@@ -350,10 +350,12 @@ void readTrainTargets(ConfigReader& r, CenterPointConfig& c) {
   const std::string h = "model.pts_bbox_head.";
   t.lossClsWeight = r.get<float>(h + "loss_cls.loss_weight", t.lossClsWeight);
   t.lossBboxWeight = r.get<float>(h + "loss_bbox.loss_weight", t.lossBboxWeight);
-  if (t.gaussianOverlap <= 0 || t.gaussianOverlap >= 1) r.problem(p + "gaussian_overlap", "must be in (0, 1)");
+  if (t.gaussianOverlap <= 0 || t.gaussianOverlap >= 1)
+    r.problem(p + "gaussian_overlap", "must be in (0, 1)");
   if (t.minRadius < 0) r.problem(p + "min_radius", "must not be negative");
   if (t.maxObjs <= 0) r.problem(p + "max_objs", "must be positive");
-  if (t.codeWeights.size() != 10) r.problem(p + "code_weights", "needs 10 values (x y z l w h sin cos vx vy)");
+  if (t.codeWeights.size() != 10)
+    r.problem(p + "code_weights", "needs 10 values (x y z l w h sin cos vx vy)");
   if (r.has(p + "out_size_factor") && r.get<int>(p + "out_size_factor", 0) != c.head.outSizeFactor)
     r.problem(p + "out_size_factor", "differs from bbox_coder.out_size_factor");
 }
@@ -361,9 +363,14 @@ void readTrainTargets(ConfigReader& r, CenterPointConfig& c) {
 void readTraining(ConfigReader& r, CenterPointConfig& c) {
   auto& a = c.augmentation;
   const std::string p = "train.augmentation.";
-  auto flip = r.get<std::vector<double>>(p + "flip_ratio_bev", {a.flipRatioBevHorizontal, a.flipRatioBevVertical});
-  if (flip.size() != 2) r.problem(p + "flip_ratio_bev", "expected [horizontal, vertical]");
-  else { a.flipRatioBevHorizontal = flip[0]; a.flipRatioBevVertical = flip[1]; }
+  auto flip =
+      r.get<std::vector<double>>(p + "flip_ratio_bev", {a.flipRatioBevHorizontal, a.flipRatioBevVertical});
+  if (flip.size() != 2)
+    r.problem(p + "flip_ratio_bev", "expected [horizontal, vertical]");
+  else {
+    a.flipRatioBevHorizontal = flip[0];
+    a.flipRatioBevVertical = flip[1];
+  }
   a.rotRange = getArray<double, 2>(r, p + "rot_range", a.rotRange, false);
   a.scaleRatioRange = getArray<double, 2>(r, p + "scale_ratio_range", a.scaleRatioRange, false);
   a.translationStd = getArray<double, 3>(r, p + "translation_std", a.translationStd, false);

@@ -82,9 +82,10 @@ struct TrainTargetConfig {  // model.train_cfg.pts and the losses of pts_bbox_he
   int minRadius = 2;
   int maxObjs = 500;
   int denseReg = 1;
-  std::vector<float> codeWeights{1, 1, 1, 1, 1, 1, 1, 1, 0.2f, 0.2f};  // x, y, z, log l, w, h, sin, cos, vx, vy
-  float lossClsWeight = 1.0f;   // loss_cls (GaussianFocalLoss, mean)
-  float lossBboxWeight = 0.25f;  // loss_bbox (L1Loss, mean)
+  std::vector<float> codeWeights{1, 1, 1, 1,    1,
+                                 1, 1, 1, 0.2f, 0.2f};  // x, y, z, log l, w, h, sin, cos, vx, vy
+  float lossClsWeight = 1.0f;                           // loss_cls (GaussianFocalLoss, mean)
+  float lossBboxWeight = 0.25f;                         // loss_bbox (L1Loss, mean)
 };
 
 struct AugmentationConfig {  // train_pipeline (specs/datasets.md §6)
@@ -99,12 +100,12 @@ struct OptimizerConfig {  // optim_wrapper + param_scheduler (AWML: AdamW, two-p
   double lr = 3e-4;
   double weightDecay = 0.01;
   double gradClipMaxNorm = 15.0;
-  double warmupFraction = 0.3;   // cosine up to lr * maxLrRatio over this share of the steps
+  double warmupFraction = 0.3;  // cosine up to lr * maxLrRatio over this share of the steps
   double maxLrRatio = 10.0;
-  double minLrRatio = 1e-4;      // then cosine down to lr * minLrRatio
+  double minLrRatio = 1e-4;  // then cosine down to lr * minLrRatio
   int epochs = 20;
   int batchSize = 4;
-  int valInterval = 5;           // epochs between validations
+  int valInterval = 5;  // epochs between validations
 };
 
 struct DatasetConfig {  // ours: how samples become model input and GT

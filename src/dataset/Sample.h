@@ -42,23 +42,24 @@ struct RigidPose {
 
 // A previous lidar sweep of a keyframe.
 struct SweepRef {
-  std::string path;          // absolute (dataroot joined with sample_data.filename)
-  int64_t timestamp = 0;     // microseconds
-  RigidPose sensorToRef;     // this sweep's sensor frame -> the keyframe's lidar frame
-  double timeLag = 0;        // (t_ref - t_sweep) * 1e-6 s
+  std::string token;      // its sample_data token
+  std::string path;       // absolute (dataroot joined with sample_data.filename)
+  int64_t timestamp = 0;  // microseconds
+  RigidPose sensorToRef;  // this sweep's sensor frame -> the keyframe's lidar frame
+  double timeLag = 0;     // (t_ref - t_sweep) * 1e-6 s
 };
 
 // One sample_annotation, in the GLOBAL frame as the table stores it.
 struct GtBox {
   std::string token;
   std::string instanceToken;
-  std::string category;                 // category.name, e.g. vehicle.car
-  std::string className;                // mapped to the config's classes; "" = not a detection class
-  std::string attribute;                // first attribute name, "" when none
-  Eigen::Vector3d center = Eigen::Vector3d::Zero();  // global
-  Eigen::Vector3d size = Eigen::Vector3d::Ones();     // w, l, h
+  std::string category;   // category.name, e.g. vehicle.car
+  std::string className;  // mapped to the config's classes; "" = not a detection class
+  std::string attribute;  // first attribute name, "" when none
+  Eigen::Vector3d center = Eigen::Vector3d::Zero();              // global
+  Eigen::Vector3d size = Eigen::Vector3d::Ones();                // w, l, h
   Eigen::Quaterniond rotation = Eigen::Quaterniond::Identity();  // global
-  Eigen::Vector2d velocity{0, 0};        // global vx, vy; NaN when unknown
+  Eigen::Vector2d velocity{0, 0};                                // global vx, vy; NaN when unknown
   int numLidarPts = 0;
   int numRadarPts = 0;
 };
@@ -74,13 +75,13 @@ struct LidarBox {
 };
 
 struct SampleInfo {
-  std::string token;        // sample token
-  std::string sceneName;    // scene.name (nuScenes) or the dataset id (T4)
-  int64_t timestamp = 0;    // microseconds
-  std::string lidarToken;   // the LIDAR_TOP / LIDAR_CONCAT keyframe sample_data token
-  std::string lidarPath;    // absolute path of the keyframe .pcd.bin
-  RigidPose lidarToEgo;     // calibrated_sensor of the keyframe
-  RigidPose egoToGlobal;    // ego_pose of the keyframe
+  std::string token;             // sample token
+  std::string sceneName;         // scene.name (nuScenes) or the dataset id (T4)
+  int64_t timestamp = 0;         // microseconds
+  std::string lidarToken;        // the LIDAR_TOP / LIDAR_CONCAT keyframe sample_data token
+  std::string lidarPath;         // absolute path of the keyframe .pcd.bin
+  RigidPose lidarToEgo;          // calibrated_sensor of the keyframe
+  RigidPose egoToGlobal;         // ego_pose of the keyframe
   std::vector<SweepRef> sweeps;  // previous sweeps, nearest first, at most the reader's sweep count
   std::vector<GtBox> boxes;      // annotations in table order
 };

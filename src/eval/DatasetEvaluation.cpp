@@ -32,8 +32,8 @@ EvalBox globalGtBox(const SampleInfo& s, const GtBox& g, const std::string& name
 std::string cell(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:.4f}", v); }
 
 std::string nuscenesSection(const DetectionMetrics& m) {
-  std::string md = fmt::format("## nuScenes detection metric\n\nmAP **{:.4f}**, NDS **{:.4f}**\n\n", m.meanAp,
-                               m.ndScore);
+  std::string md =
+      fmt::format("## nuScenes detection metric\n\nmAP **{:.4f}**, NDS **{:.4f}**\n\n", m.meanAp, m.ndScore);
   md += "| class | AP@0.5 | AP@1.0 | AP@2.0 | AP@4.0 | mean AP | ATE | ASE | AOE | AVE | AAE |\n";
   md += "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& cls : m.classNames) {
@@ -107,8 +107,9 @@ EvalBoxes lidarGroundTruth(const std::vector<const SampleInfo*>& samples) {
   return out;
 }
 
-EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
-                                     const EvaluationOptions& options, const std::string& source) {
+EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
+                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
+                                     const std::string& source) {
   EvaluationReport report;
   report.frames = samples.size();
   if (options.nuscenes) {

@@ -18,7 +18,7 @@
 namespace cpq {
 
 struct EvaluationOptions {
-  std::optional<DetectionConfig> nuscenes;     // the nuScenes metric, when wanted
+  std::optional<DetectionConfig> nuscenes;        // the nuScenes metric, when wanted
   std::optional<RangeBucketConfig> rangeBuckets;  // the T4-style metric, when wanted
 };
 
@@ -27,8 +27,8 @@ struct EvaluationReport {
   std::optional<RangeBucketedResult> t4;
   size_t frames = 0;
 
-  nlohmann::ordered_json toJson() const;    // metrics.json (specs/evaluation.md §7)
-  std::string summaryMarkdown() const;       // tables per class and per range
+  nlohmann::ordered_json toJson() const;  // metrics.json (specs/evaluation.md §7)
+  std::string summaryMarkdown() const;    // tables per class and per range
 };
 
 // The devkit config restricted to `classes` (in the devkit's order); the full devkit config when empty.
@@ -49,7 +49,8 @@ EvalBoxes lidarGroundTruth(const std::vector<const SampleInfo*>& samples);
 
 // Scores global-frame predictions over exactly these samples. `source` names the predictions in messages
 // (a results file path, or "model predictions"); predictions are validated as the devkit does.
-EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
-                                     const EvaluationOptions& options, const std::string& source);
+EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
+                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
+                                     const std::string& source);
 
 }  // namespace cpq

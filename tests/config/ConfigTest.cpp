@@ -121,3 +121,37 @@ TEST(Config, MissingFileNamesFile) {
 
 }  // namespace
 }  // namespace cpq
+
+namespace cpq {
+namespace {
+
+TEST(Config, TrainingAndEvaluationSections) {
+  const CenterPointConfig demo = loadConfig(configPath("demo.yaml"));
+  EXPECT_EQ(demo.dataset.sweepsNum, 1);
+  ASSERT_EQ(demo.evaluation.rangeBuckets.size(), 3u);
+  EXPECT_EQ(demo.evaluation.rangeBuckets[1], (std::pair<double, double>{20, 35}));
+  EXPECT_FLOAT_EQ(demo.trainTargets.gaussianOverlap, 0.1f);
+  EXPECT_EQ(demo.trainTargets.minRadius, 2);
+  EXPECT_EQ(demo.trainTargets.maxObjs, 500);
+  EXPECT_FLOAT_EQ(demo.trainTargets.codeWeights[8], 0.2f);
+  EXPECT_FLOAT_EQ(demo.trainTargets.lossBboxWeight, 0.25f);
+  EXPECT_DOUBLE_EQ(demo.optimizer.lr, 3e-4);
+  EXPECT_DOUBLE_EQ(demo.augmentation.rotRange[1], 1.571);
+  const CenterPointConfig base = loadConfig(configPath("awml/centerpoint_121m_base.yaml"));
+  EXPECT_EQ(base.evaluation.rangeBuckets.back(), (std::pair<double, double>{90, 121}));
+}
+
+TEST(Config, BadTrainingValuesAreListedTogether) {
+  std::string text = readFileToString(configPath("demo.yaml"));
+  text += "\n";
+  text = std::regex_replace(text, std::regex("epochs: 20"), "epochs: 0");
+  text = std::regex_replace(text, std::regex("range_buckets: \\[\\[0, 20\\]"), "range_buckets: [[20, 0]");
+  text = std::regex_replace(text, std::regex("gaussian_overlap: 0.1"), "gaussian_overlap: 1.5");
+  const std::string msg = errorOf(text);
+  EXPECT_NE(msg.find("train.epochs"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("evaluation.range_buckets"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gaussian_overlap"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace cpq

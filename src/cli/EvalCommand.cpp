@@ -1,0 +1,144 @@
+// `eval`: the detector over a dataset split (or an existing results file) scored with the nuScenes metric
+// and the range-bucketed mAP; writes results_nusc.json, metrics.json and summary.md into --out-dir.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/CliSupport.h"
+#include "cli/Commands.h"
+#include "config/CenterPointConfig.h"
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+#include "dataset/DetectionDataset.h"
+#include "eval/DatasetEvaluation.h"
+#include "eval/ResultsValidation.h"
+#include "eval/ResultsWriter.h"
+#include "infer/DatasetInference.h"
+
+namespace cpq::cli {
+namespace {
+
+struct EvalArgs {
+  std::string config, checkpoint, data, version, split = "val", splits, metric, outDir = "eval_out", results;
+  std::string device = "cpu";
+  bool randomInit = false, overwrite = false;
+  uint64_t seed = 0;
+  size_t maxFrames = 0;
+};
+
+EvaluationOptions evaluationOptions(const EvalArgs& a, const CenterPointConfig* cfg) {
+  const std::string metric = a.metric.empty() ? (cfg ? "both" : "nuscenes") : a.metric;
+  EvaluationOptions o;
+  if (metric == "nuscenes" || metric == "both")
+    o.nuscenes = nuscenesConfigFor(cfg ? cfg->classNames : std::vector<std::string>{});
+  if (metric == "t4" || metric == "both") {
+    if (!cfg) throw Error("eval --metric " + metric + " needs --config (its classes and range buckets)");
+    o.rangeBuckets = RangeBucketConfig::fromRanges(cfg->classNames, cfg->evaluation.rangeBuckets);
+  }
+  return o;
+}
+
+DatasetOptions datasetOptions(const EvalArgs& a, const CenterPointConfig* cfg) {
+  DatasetOptions o;
+  o.dataRoot = a.data;
+  o.version = a.version;
+  o.split = a.split;
+  o.splitsFile = a.splits;
+  o.sweepsNum = cfg ? cfg->dataset.sweepsNum : 0;  // results files need no points
+  o.classNames = cfg ? cfg->classNames : DetectionConfig::defaults().classNames;
+  if (cfg) o.nameMapping = cfg->dataset.nameMapping;
+  return o;
+}
+
+std::vector<size_t> selectFrames(const DetectionDataset& ds, size_t maxFrames, const std::string& split) {
+  if (ds.size() == 0) throw Error("the split '" + split + "' of the dataset has no samples");
+  const size_t n = maxFrames ? std::min(maxFrames, ds.size()) : ds.size();
+  std::vector<size_t> frames(n);
+  for (size_t i = 0; i < n; ++i) frames[i] = i;
+  return frames;
+}
+
+void logHeadline(const EvaluationReport& r) {
+  if (r.t4)
+    for (const auto& b : r.t4->buckets)
+      spdlog::info("range-bucketed mAP {:>9}: {:.4f}", b.name, r.t4->mAP.at(b.name));
+  if (r.nuscenes) spdlog::info("nuScenes mAP {:.4f}, NDS {:.4f}", r.nuscenes->meanAp, r.nuscenes->ndScore);
+}
+
+void runEval(const EvalArgs& a) {
+  const bool fromResults = !a.results.empty();
+  if (fromResults && (!a.checkpoint.empty() || a.randomInit))
+    throw Error("eval: give either --results or a model (--checkpoint / --random-init), not both");
+  if (fromResults && a.maxFrames) throw Error("eval: --max-frames applies to a model run, not to --results");
+  if (!fromResults) {
+    if (a.config.empty()) throw Error("eval: a model run needs --config");
+    requireOneWeightSource("eval", a.checkpoint, a.randomInit);
+  }
+  if (!a.metric.empty() && a.metric != "t4" && a.metric != "nuscenes" && a.metric != "both")
+    throw Error("eval: --metric must be t4, nuscenes or both, not '" + a.metric + "'");
+  refuseToOverwrite(a.outDir, a.overwrite);
+
+  std::optional<CenterPointConfig> cfg;
+  if (!a.config.empty()) cfg = loadConfig(a.config);
+  const CenterPointConfig* c = cfg ? &*cfg : nullptr;
+  const EvaluationOptions options = evaluationOptions(a, c);
+  const DetectionDataset ds = DetectionDataset::open(datasetOptions(a, c));
+  const std::vector<size_t> frames =
+      fromResults ? selectFrames(ds, 0, a.split) : selectFrames(ds, a.maxFrames, a.split);
+  std::vector<const SampleInfo*> samples;
+  for (size_t i : frames) samples.push_back(&ds.sample(i));
+  spdlog::info("{} frames of split '{}' in {}", frames.size(), a.split, a.data);
+
+  EvalBoxes predictions;
+  std::string source = a.results;
+  if (fromResults) {
+    DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
+    if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
+    predictions = loadResultsFile(a.results, checks);
+  } else {
+    InferencePipeline pipeline(*cfg, modelFromWeightOptions(*cfg, a.checkpoint, a.seed),
+                               parseDevice(a.device));
+    DatasetInferenceStats stats;
+    const auto dets = detectOnDataset(pipeline, ds, frames, "eval", &stats);
+    spdlog::info("{} frames in {:.1f} s ({:.2f} frames/s)", stats.frames, stats.seconds,
+                 stats.seconds > 0 ? stats.frames / stats.seconds : 0.0);
+    predictions = detectionsToResults(ds, frames, dets, cfg->classNames);
+    source = "model predictions";
+  }
+  const EvaluationReport report = evaluatePredictions(samples, predictions, options, source);
+  logHeadline(report);
+  writeFolderAtomically(a.outDir, a.overwrite, [&](const std::string& dir) {
+    if (!fromResults)
+      writeStringAtomically(dir + "/results_nusc.json", resultsToJson(predictions).dump() + "\n");
+    writeStringAtomically(dir + "/metrics.json", report.toJson().dump(2) + "\n");
+    writeStringAtomically(dir + "/summary.md", report.summaryMarkdown());
+  });
+  spdlog::info("wrote {}/metrics.json and summary.md", a.outDir);
+}
+
+}  // namespace
+
+void addEvalCommand(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("eval", "Evaluate a model (or a results file) on a nuScenes / T4 dataset split");
+  auto a = std::make_shared<EvalArgs>();
+  cmd->add_option("--config", a->config, "Model config (YAML); optional with --results")
+      ->check(CLI::ExistingFile);
+  addWeightOptions(cmd, a->checkpoint, a->randomInit, a->seed);
+  cmd->add_option("--data", a->data, "Dataset root (nuScenes dataroot or T4 database folder)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--version", a->version, "nuScenes version folder when the dataroot has several");
+  cmd->add_option("--split", a->split, "Split name (val, train, mini_val, ..., all)")->capture_default_str();
+  cmd->add_option("--splits", a->splits, "Splits file (YAML: split -> scene names)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--max-frames", a->maxFrames, "Evaluate only the first N frames of the split");
+  cmd->add_option("--metric", a->metric, "t4, nuscenes or both (default: both with --config, else nuscenes)");
+  cmd->add_option("--out-dir", a->outDir, "Output folder")->capture_default_str();
+  cmd->add_option("--results", a->results, "Evaluate this nuScenes results JSON instead of running a model")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace --out-dir if it exists");
+  cmd->callback([a] { runEval(*a); });
+}
+
+}  // namespace cpq::cli

@@ -1,0 +1,54 @@
+#include "infer/DatasetInference.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/Error.h"
+#include "core/ProgressBar.h"
+#include "dataset/FramePrefetcher.h"
+#include "eval/PredictionFrames.h"
+
+namespace cpq {
+
+std::vector<std::vector<Detection>> detectOnDataset(InferencePipeline& pipeline,
+                                                    const DetectionDataset& dataset,
+                                                    const std::vector<size_t>& indices,
+                                                    const std::string& label, DatasetInferenceStats* stats) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::vector<Detection>> out;
+  out.reserve(indices.size());
+  DatasetInferenceStats local;
+  FramePrefetcher prefetch(dataset, indices, 4);
+  ProgressBar bar(label, indices.size(), "frames");
+  while (auto frame = prefetch.next()) {
+    local.points += frame->points.points.size(0);
+    local.droppedNonFinite += frame->points.droppedNonFinite;
+    out.push_back(pipeline.run(frame->points.points));
+    bar.advance();
+  }
+  bar.finish();
+  local.frames = out.size();
+  local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (local.droppedNonFinite > 0)
+    spdlog::warn("{} non-finite points dropped over {} frames", local.droppedNonFinite, local.frames);
+  if (stats) *stats = local;
+  return out;
+}
+
+EvalBoxes detectionsToResults(const DetectionDataset& dataset, const std::vector<size_t>& indices,
+                              const std::vector<std::vector<Detection>>& detections,
+                              const std::vector<std::string>& classNames) {
+  if (detections.size() != indices.size())
+    throw Error("detectionsToResults: one detection list per frame needed");
+  EvalBoxes results;
+  for (size_t f = 0; f < indices.size(); ++f) {
+    const SampleInfo& sample = dataset.sample(indices[f]);
+    results.addSample(sample.token);
+    for (const Detection& d : detections[f])
+      results.add(detectionToGlobal(d, classNames.at(d.label), sample));
+  }
+  return results;
+}
+
+}  // namespace cpq

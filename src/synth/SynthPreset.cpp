@@ -1,0 +1,46 @@
+#include "synth/SynthPreset.h"
+
+#include "core/Error.h"
+
+namespace cpq {
+
+SynthPreset synthPreset(const std::string& name, int beams) {
+  SynthPreset p;
+  p.name = name;
+  if (name == "demo") {
+    // defaults above: 32 beams, -30..+10 deg, 0.33 deg, 70 m
+  } else if (name == "awml121") {
+    p.beams = 64;
+    p.minElevationDeg = -25.0f;
+    p.maxElevationDeg = 15.0f;
+    p.azimuthStepDeg = 0.2f;
+    p.maxRange = 150.0f;
+    p.sensorHeight = 1.9f;
+    p.modelRange = 121.6;
+    p.annotationRange = 125.0;
+  } else {
+    throw Error("--preset: unknown preset '" + name + "' (use demo or awml121)");
+  }
+  if (beams != 0) {
+    if (beams != 32 && beams != 64) throw Error("--beams: use 32 or 64, not " + std::to_string(beams));
+    p.beams = beams;
+  }
+  return p;
+}
+
+SynthLayout parseSynthLayout(const std::string& name) {
+  if (name == "nuscenes") return SynthLayout::NuScenes;
+  if (name == "t4") return SynthLayout::T4;
+  throw Error("--layout: unknown layout '" + name + "' (use nuscenes or t4)");
+}
+
+void validateSynthOptions(const SynthOptions& o) {
+  if (o.scenes < 1) throw Error("--scenes: must be at least 1, got " + std::to_string(o.scenes));
+  if (o.framesPerScene < 1)
+    throw Error("--frames-per-scene: must be at least 1, got " + std::to_string(o.framesPerScene));
+  if (o.sweepsPerKeyframe < 1 || o.sweepsPerKeyframe > 9)
+    throw Error("--sweeps: must be 1 to 9 (sweeps at the lidar rate before each keyframe), got " +
+                std::to_string(o.sweepsPerKeyframe));
+}
+
+}  // namespace cpq

@@ -1,0 +1,50 @@
+#include "train/TrainStep.h"
+
+#include <torch/nn/utils/clip_grad.h>
+
+namespace cpq {
+
+std::unique_ptr<torch::optim::AdamW> makeAdamW(CenterPoint& model, const OptimizerConfig& cfg) {
+  torch::optim::AdamWOptions options(cfg.lr);
+  options.weight_decay(cfg.weightDecay);
+  options.betas(std::make_tuple(0.9, 0.999));
+  options.eps(1e-8);
+  return std::make_unique<torch::optim::AdamW>(model->parameters(), options);
+}
+
+void applySchedule(torch::optim::Optimizer& optimizer, const ScheduleValues& values) {
+  for (auto& group : optimizer.param_groups()) {
+    auto& options = group.options();
+    options.set_lr(values.lr);
+    if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&options)) {
+      adamw->betas(std::make_tuple(values.beta1, std::get<1>(adamw->betas())));
+    }
+  }
+}
+
+HeadOutputs forwardBatch(CenterPoint& model, const TrainBatch& batch) {
+  const at::Tensor pillars = model->encodePillars(batch.features);
+  const at::Tensor canvas = model->scatter(pillars, batch.coords, batch.batchSize);
+  return model->forwardDense(canvas);
+}
+
+StepResult TrainStep::run(CenterPoint& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
+                          const ScheduleValues& schedule, const GradientHook& afterBackward) const {
+  model->train();
+  applySchedule(optimizer, schedule);
+  optimizer.zero_grad();
+  const LossTerms losses = computeLosses(cfg_, forwardBatch(model, batch), batch.targets);
+  losses.total.backward();
+  if (afterBackward) afterBackward(model);
+
+  StepResult result;
+  result.gradNorm =
+      torch::nn::utils::clip_grad_norm_(model->parameters(), cfg_.optimizer.gradClipMaxNorm, 2.0);
+  optimizer.step();
+  result.loss = losses.total.item<double>();
+  for (const auto& [name, value] : losses.terms) result.terms.emplace_back(name, value.item<double>());
+  result.schedule = schedule;
+  return result;
+}
+
+}  // namespace cpq

@@ -1,0 +1,54 @@
+#pragma once
+// One optimisation step, with every piece of state passed in (model, optimizer, batch, schedule values),
+// so that the trainer can run it data-parallel: it calls `afterBackward` (e.g. a c10d all-reduce of the
+// gradients) between backward and the gradient clip, as DDP + mmengine's OptimWrapper order them.
+//   set lr / beta1 -> forward (train mode) -> losses -> backward -> [afterBackward] -> clip (norm 2)
+//   -> optimizer step.
+#include <torch/optim/adamw.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/CenterPointConfig.h"
+#include "model/CenterPoint.h"
+#include "train/CenterPointLoss.h"
+#include "train/LrSchedule.h"
+#include "train/TrainBatch.h"
+
+namespace cpq {
+
+// AWML's optimizer: AdamW(lr, weight_decay) over every parameter, PyTorch's default betas and eps.
+std::unique_ptr<torch::optim::AdamW> makeAdamW(CenterPoint& model, const OptimizerConfig& cfg);
+
+// Sets lr and betas[0] of every AdamW parameter group (other optimizers: lr only).
+void applySchedule(torch::optim::Optimizer& optimizer, const ScheduleValues& values);
+
+// Forward of a collated batch (already on the model's device): encoder -> scatter -> dense.
+HeadOutputs forwardBatch(CenterPoint& model, const TrainBatch& batch);
+
+struct StepResult {
+  double loss = 0;                                    // total
+  std::vector<std::pair<std::string, double>> terms;  // per task, by mmdet3d's names
+  double gradNorm = 0;                                // total L2 norm before clipping
+  ScheduleValues schedule;
+};
+
+class TrainStep {
+ public:
+  using GradientHook = std::function<void(CenterPoint&)>;
+
+  explicit TrainStep(const CenterPointConfig& cfg) : cfg_(cfg) {}
+
+  // batch must already be on the model's device (TrainBatch::to). Reading the loss values back is the
+  // step's one host sync.
+  StepResult run(CenterPoint& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
+                 const ScheduleValues& schedule, const GradientHook& afterBackward = nullptr) const;
+
+ private:
+  CenterPointConfig cfg_;
+};
+
+}  // namespace cpq
