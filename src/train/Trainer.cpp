@@ -59,14 +59,19 @@ nlohmann::ordered_json EpochRecord::toJson() const {
   return j;
 }
 
+// FNV-1a of the config file's text: a resumed run must use the config it was started with. (A
+// fingerprint, not a security hash; written here because no hash library is among our dependencies.)
+std::string configFingerprint(const CenterPointConfig& cfg) {
+  if (cfg.sourcePath.empty() || !fs::exists(cfg.sourcePath)) return "";
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : readFileToString(cfg.sourcePath)) h = (h ^ ch) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
 nlohmann::ordered_json runSettings(const CenterPointConfig& cfg, const TrainerOptions& o) {
   const OptimizerConfig c = effectiveOptimizer(cfg, o);
-  (void)cfg;
-  return {{"epochs", c.epochs},
-          {"batch_size", c.batchSize},
-          {"lr", c.lr},
-          {"seed", o.seed},
-          {"augment", o.augment}};
+  return {{"epochs", c.epochs}, {"batch_size", c.batchSize}, {"lr", c.lr},
+          {"seed", o.seed},     {"augment", o.augment},      {"config_fnv1a", configFingerprint(cfg)}};
 }
 
 Trainer::Trainer(const CenterPointConfig& cfg, CenterPoint model, const DetectionDataset& train,
@@ -163,6 +168,7 @@ TrainResult Trainer::run() {
   for (int epoch = startEpoch; epoch <= oc.epochs; ++epoch) {
     BatchPlan plan = planEpoch(train_.size(), oc.batchSize, opt_.seed, uint64_t(epoch));
     plan.augment = opt_.augment;
+    const std::vector<std::vector<size_t>> batches = plan.batches;  // for messages
     BatchLoader loader(cfg_, train_, std::move(plan), opt_.loaderWorkers);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, oc.epochs), size_t(itersPerEpoch), "it");
     EpochRecord rec;
@@ -173,11 +179,14 @@ TrainResult Trainer::run() {
       const TrainBatch onDevice = batch->to(opt_.device);
       const StepResult r = trainStep.run(model_, *optimizer, onDevice, schedule.at(step));
       if (!std::isfinite(r.loss)) {
-        std::string terms;
+        std::string terms, tokens;
         for (const auto& [name, v] : r.terms) terms += fmt::format(" {}={}", name, v);
-        throw Error(fmt::format(
-            "train: non-finite loss at epoch {}, step {} ({}); no checkpoint written for this epoch", epoch,
-            step, terms));
+        for (size_t i : batches.at(size_t(iters))) tokens += " " + train_.sample(i).token;
+        throw Error(
+            fmt::format("train: non-finite loss at epoch {}, step {} (loss terms:{}; samples:{}); the last "
+                        "good checkpoint "
+                        "is the previous epoch's in {}",
+                        epoch, step, terms, tokens, opt_.workDir));
       }
       ++step;
       ++iters;

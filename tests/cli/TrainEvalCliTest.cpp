@@ -87,6 +87,17 @@ TEST_F(TrainEvalCli, ExistingRunWithoutResumeIsRefused) {
   EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
 }
 
+TEST_F(TrainEvalCli, ResumeWithAnotherConfigIsRefusedAndChangesNothing) {
+  const fs::path other = root() / "other.yaml";
+  writeStringAtomically(other.string(), testing::smallRangeConfigYaml() + "\n# edited\n");
+  const std::string before = readFileToString(work() + "/latest.json");
+  const auto r = runCli("train --config " + quote(other.string()) + " --data " + quote(data()) +
+                        " --work-dir " + quote(work()) + " --seed 5 --workers 2 --max-val-frames 4 --resume");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("other settings"), std::string::npos) << r.output;
+  EXPECT_EQ(readFileToString(work() + "/latest.json"), before);
+}
+
 TEST_F(TrainEvalCli, EmptySplitIsAnError) {
   const fs::path splits = root() / "empty_splits.yaml";
   writeStringAtomically(splits.string(), "train: []\nval: []\n");
