@@ -56,3 +56,5 @@ void BM_SynthKeyframeCast(benchmark::State& state) {
 BENCHMARK(BM_SynthKeyframeCast)->Arg(32)->Arg(64)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+BENCHMARK_MAIN();

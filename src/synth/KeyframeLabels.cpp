@@ -1,4 +1,5 @@
 #include "synth/KeyframeLabels.h"
+#include "synth/SynthMath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +15,8 @@ struct BoxFrame {
 BoxFrame boxFrame(const AnnotatedObject& o) {
   BoxFrame b;
   b.centre = o.state.centre;
-  b.c = std::cos(o.state.yaw);
-  b.s = std::sin(o.state.yaw);
+  b.c = synthmath::cos(o.state.yaw);
+  b.s = synthmath::sin(o.state.yaw);
   b.hl = o.size.length / 2;
   b.hw = o.size.width / 2;
   b.hh = o.size.height / 2;
@@ -44,7 +45,7 @@ std::vector<AnnotatedObject> annotatedObjects(const SynthScene& sc, const FrameR
     const Actor& a = sc.actors[i];
     AnnotatedObject o;
     o.state = sc.actorState(a, f.time);
-    o.distance = std::hypot(o.state.centre.x() - ego.x(), o.state.centre.y() - ego.y());
+    o.distance = synthmath::hypot(o.state.centre.x() - ego.x(), o.state.centre.y() - ego.y());
     if (o.distance > range) continue;
     o.actor = static_cast<int>(i);
     o.cls = a.cls;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "synth/SceneObjects.h"
+#include "synth/SynthMath.h"
 #include "synth/SynthRandom.h"
 
 namespace cpq {
@@ -14,8 +15,10 @@ namespace {
 constexpr int kAzimuthBins = 720;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+float flatDistance(float x, float y) { return std::sqrt(x * x + y * y); }
+
 int azimuthBin(float x, float y) {
-  const float a = std::atan2(y, x);  // [-pi, pi]
+  const float a = static_cast<float>(synthmath::atan2(y, x));  // [-pi, pi]
   const int b =
       static_cast<int>((a + static_cast<float>(M_PI)) * (kAzimuthBins / (2 * static_cast<float>(M_PI))));
   return std::clamp(b, 0, kAzimuthBins - 1);
@@ -73,15 +76,17 @@ struct LidarRayCaster::AzimuthBins {
 };
 
 LidarRayCaster::LidarRayCaster(const SynthPreset& p) : preset_(p) {
-  const float deg = static_cast<float>(M_PI) / 180.0f;
+  const double deg = M_PI / 180.0;
   const int steps = static_cast<int>(std::lround(360.0f / p.azimuthStepDeg));
   directions_.reserve(static_cast<size_t>(p.beams) * steps);
   for (int beam = 0; beam < p.beams; ++beam) {
-    const float elev =
+    const double elev =
         (p.minElevationDeg + (p.maxElevationDeg - p.minElevationDeg) * beam / (p.beams - 1)) * deg;
     for (int step = 0; step < steps; ++step) {
-      const float az = (step * 360.0f / steps - 180.0f) * deg;
-      directions_.emplace_back(std::cos(elev) * std::cos(az), std::cos(elev) * std::sin(az), std::sin(elev));
+      const double az = (step * 360.0f / steps - 180.0f) * deg;
+      const Eigen::Vector3d dir(synthmath::cos(elev) * synthmath::cos(az),
+                                synthmath::cos(elev) * synthmath::sin(az), synthmath::sin(elev));
+      directions_.push_back(dir.cast<float>());
       rings_.push_back(beam);
     }
   }
@@ -94,13 +99,14 @@ LidarRayCaster::AzimuthBins LidarRayCaster::binBoxes(const std::vector<CastBox>&
   const float binWidth = 2 * static_cast<float>(M_PI) / kAzimuthBins;
   for (size_t i = 0; i < boxes.size(); i += 1 + boxes[i].parts) {
     const CastBox& b = boxes[i];
-    const float dist = std::hypot(b.centre.x(), b.centre.y());
-    const float radius = std::hypot(b.half.x(), b.half.y());
+    const float dist = flatDistance(b.centre.x(), b.centre.y());
+    const float radius = flatDistance(b.half.x(), b.half.y());
     if (dist - radius > preset_.maxRange) continue;
     int first = 0, last = kAzimuthBins - 1;
     if (dist > radius + 0.05f) {
-      const float centre = std::atan2(b.centre.y(), b.centre.x()) + static_cast<float>(M_PI);
-      const float halfAngle = std::asin(radius / dist) + binWidth;
+      const float centre =
+          static_cast<float>(synthmath::atan2(b.centre.y(), b.centre.x())) + static_cast<float>(M_PI);
+      const float halfAngle = static_cast<float>(synthmath::asin(radius / dist)) + binWidth;
       first = static_cast<int>(std::floor((centre - halfAngle) / binWidth));
       last = static_cast<int>(std::floor((centre + halfAngle) / binWidth));
     }
@@ -119,8 +125,8 @@ LidarRayCaster::AzimuthBins LidarRayCaster::binBoxes(const std::vector<CastBox>&
   // box order (stable), so the result never depends on the sort implementation.
   std::vector<float> nearest(boxes.size(), 0.0f);
   for (size_t i = 0; i < boxes.size(); i += 1 + boxes[i].parts)
-    nearest[i] = std::max(0.0f, std::hypot(boxes[i].centre.x(), boxes[i].centre.y()) -
-                                    std::hypot(boxes[i].half.x(), boxes[i].half.y()));
+    nearest[i] = std::max(0.0f, flatDistance(boxes[i].centre.x(), boxes[i].centre.y()) -
+                                    flatDistance(boxes[i].half.x(), boxes[i].half.y()));
   for (int k = 0; k < kAzimuthBins; ++k)
     std::stable_sort(bins.items.begin() + bins.start[k], bins.items.begin() + bins.start[k + 1],
                      [&](int a, int b) { return nearest[a] < nearest[b]; });
@@ -161,7 +167,7 @@ LidarScan LidarRayCaster::cast(const std::vector<CastBox>& boxes, const Eigen::M
     const int bin = azimuthBin(d.x(), d.y());
     // xy reach along the ray: a box whose xy circle starts beyond horizontal distance h cannot be hit
     // before t = h / |d_xy|.
-    const float invXy = 1.0f / std::max(1e-6f, std::hypot(d.x(), d.y()));
+    const float invXy = 1.0f / std::max(1e-6f, flatDistance(d.x(), d.y()));
     const float countLimit = counts ? std::min(tGround, maxRange) : 0.0f;
     for (int k = bins.start[bin]; k < bins.start[bin + 1]; ++k) {
       if (bins.reach[k] * invXy > std::max(tHit, countLimit)) break;

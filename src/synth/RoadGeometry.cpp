@@ -1,4 +1,5 @@
 #include "synth/RoadGeometry.h"
+#include "synth/SynthMath.h"
 
 #include <cmath>
 
@@ -6,22 +7,23 @@ namespace cpq {
 
 Eigen::Vector2d RoadGeometry::tangent(double s) const {
   const double h = heading(s);
-  return {std::cos(h), std::sin(h)};
+  return {synthmath::cos(h), synthmath::sin(h)};
 }
 
 Eigen::Vector2d RoadGeometry::normal(double s) const {
   const double h = heading(s);
-  return {-std::sin(h), std::cos(h)};
+  return {-synthmath::sin(h), synthmath::cos(h)};
 }
 
 Eigen::Vector2d RoadGeometry::point(double s, double d) const {
   Eigen::Vector2d centre;
   if (std::abs(curvature) < 1e-9) {
-    centre = origin + s * Eigen::Vector2d(std::cos(heading0), std::sin(heading0));
+    centre = origin + s * Eigen::Vector2d(synthmath::cos(heading0), synthmath::sin(heading0));
   } else {
     const double h = heading(s);
-    centre = origin +
-             Eigen::Vector2d(std::sin(h) - std::sin(heading0), std::cos(heading0) - std::cos(h)) / curvature;
+    centre = origin + Eigen::Vector2d(synthmath::sin(h) - synthmath::sin(heading0),
+                                      synthmath::cos(heading0) - synthmath::cos(h)) /
+                          curvature;
   }
   return centre + d * normal(s);
 }
@@ -36,11 +38,11 @@ Eigen::Vector2d RoadGeometry::acceleration(double s, double d, double speed) con
 
 double RoadGeometry::lateralOffset(const Eigen::Vector2d& p) const {
   if (std::abs(curvature) < 1e-9) {
-    const Eigen::Vector2d n(-std::sin(heading0), std::cos(heading0));
+    const Eigen::Vector2d n(-synthmath::sin(heading0), synthmath::cos(heading0));
     return n.dot(p - origin);
   }
   const Eigen::Vector2d centre =
-      origin + Eigen::Vector2d(-std::sin(heading0), std::cos(heading0)) / curvature;
+      origin + Eigen::Vector2d(-synthmath::sin(heading0), synthmath::cos(heading0)) / curvature;
   const double radius = 1.0 / std::abs(curvature);
   const double dist = (p - centre).norm();
   return curvature > 0 ? radius - dist : dist - radius;
@@ -52,7 +54,7 @@ double GroundSurface::planeHeight(double x, double y) const {
 
 double GroundSurface::bump(double x, double y) const {
   const double u = (x - anchor.x()) * bumpWaveNumber, v = (y - anchor.y()) * bumpWaveNumber * 0.7;
-  return bumpAmplitude * std::sin(u) * std::cos(v);
+  return bumpAmplitude * synthmath::sin(u) * synthmath::cos(v);
 }
 
 Eigen::Vector3d GroundSurface::normal() const {
@@ -61,7 +63,7 @@ Eigen::Vector3d GroundSurface::normal() const {
 
 Eigen::Quaterniond groundAlignedRotation(const GroundSurface& ground, double yaw) {
   const Eigen::Vector3d z = ground.normal();
-  const Eigen::Vector3d t(std::cos(yaw), std::sin(yaw), 0);
+  const Eigen::Vector3d t(synthmath::cos(yaw), synthmath::sin(yaw), 0);
   const Eigen::Vector3d x = (t - t.dot(z) * z).normalized();
   Eigen::Matrix3d m;
   m.col(0) = x;

@@ -102,7 +102,11 @@ void addSidewalkPedestrians(SynthScene& sc, const RoadSpan& span, double side, d
   while (s < span.hi + reach) {
     const int members = rng.chance(0.6) ? 1 : rng.chance(0.7) ? 2 : 3;
     const bool walking = rng.chance(0.6);
-    const double speed = walking ? rng.uniform(0.8, 1.6) * (rng.chance(0.5) ? 1 : -1) : 0.0;
+    double speed = 0.0;
+    if (walking) {
+      const double pace = rng.uniform(0.8, 1.6);
+      speed = rng.chance(0.5) ? pace : -pace;
+    }
     const double first = rng.uniform(zoneIn, zoneOut - 0.85 * (members - 1));
     for (int k = 0; k < members; ++k) {
       Actor a = roadActor(ObjectClass::Pedestrian, s + rng.normal(0, 0.3), side * (first + 0.85 * k), speed,
@@ -138,23 +142,26 @@ void addStreetFurniture(SynthScene& sc, const RoadSpan& span, double side, Synth
     const double crown = rng.uniform(2.5, 5.0), trunkH = rng.uniform(2.3, 3.2);
     sc.statics.push_back(staticAt(sc, StaticKind::Trunk, s, side * strip, 0, 0.3, 0.3, trunkH + 0.5, 0,
                                   Material::Concrete, false));  // bark: solid, mid-reflective
-    sc.statics.push_back(staticAt(sc, StaticKind::Canopy, s, side * strip, rng.uniform(0, M_PI), crown, crown,
-                                  rng.uniform(2.5, 4.5), trunkH, Material::Foliage, false));
+    const double canopyYaw = rng.uniform(0, M_PI), canopyHeight = rng.uniform(2.5, 4.5);
+    sc.statics.push_back(staticAt(sc, StaticKind::Canopy, s, side * strip, canopyYaw, crown, crown,
+                                  canopyHeight, trunkH, Material::Foliage, false));
   }
   for (double s = span.lo + rng.uniform(0, 8); s < span.hi; s += rng.uniform(5.0, 18.0)) {
     const double u = rng.uniform(), d = side * (strip + rng.uniform(-0.25, 0.25));
+    // Named draws, not draws inside the call's arguments (see generateScene).
+    const double a = rng.uniform(), b = rng.uniform();
     if (u < 0.35)
-      sc.statics.push_back(staticAt(sc, StaticKind::Bollard, s, d, 0, 0.22, 0.22, rng.uniform(0.8, 1.1), 0,
-                                    Material::Metal, true));
+      sc.statics.push_back(
+          staticAt(sc, StaticKind::Bollard, s, d, 0, 0.22, 0.22, 0.8 + 0.3 * a, 0, Material::Metal, true));
     else if (u < 0.65)
-      sc.statics.push_back(staticAt(sc, StaticKind::Bin, s, d, rng.uniform(0, M_PI), 0.6, 0.6,
-                                    rng.uniform(1.0, 1.25), 0, Material::Plastic, true));
+      sc.statics.push_back(staticAt(sc, StaticKind::Bin, s, d, M_PI * a, 0.6, 0.6, 1.0 + 0.25 * b, 0,
+                                    Material::Plastic, true));
     else if (u < 0.85)
-      sc.statics.push_back(staticAt(sc, StaticKind::Cabinet, s, d, 0, rng.uniform(0.8, 1.3), 0.5,
-                                    rng.uniform(1.2, 1.6), 0, Material::Metal, true));
+      sc.statics.push_back(staticAt(sc, StaticKind::Cabinet, s, d, 0, 0.8 + 0.5 * a, 0.5, 1.2 + 0.4 * b, 0,
+                                    Material::Metal, true));
     else
-      sc.statics.push_back(staticAt(sc, StaticKind::Bush, s, d, 0, 1.0, 0.8, rng.uniform(0.7, 1.3), 0,
-                                    Material::Foliage, false));
+      sc.statics.push_back(
+          staticAt(sc, StaticKind::Bush, s, d, 0, 1.0, 0.8, 0.7 + 0.6 * a, 0, Material::Foliage, false));
   }
 }
 
@@ -167,7 +174,8 @@ void addParkingLot(SynthScene& sc, double sFrom, double sTo, double side, SynthR
     if (a.size.length > 6.0) a = makeActor(ObjectClass::Car, rng);
     a.fixedPlace = true;
     a.xy = sc.road.point(s, d + rng.normal(0, 0.2));
-    a.yaw = sc.road.heading(s) + (rng.chance(0.5) ? M_PI / 2 : -M_PI / 2) + rng.normal(0, 0.05);
+    const double facing = rng.chance(0.5) ? M_PI / 2 : -M_PI / 2;
+    a.yaw = sc.road.heading(s) + facing + rng.normal(0, 0.05);
     a.motion = Motion::Parked;
     sc.actors.push_back(a);
   }
@@ -181,23 +189,23 @@ void addFrontage(SynthScene& sc, const RoadSpan& span, double side, SynthRandom&
     const double length = rng.uniform(10.0, 40.0), u = rng.uniform();
     const double mid = s + length / 2;
     if (rng.chance(0.5)) {  // a taller building of the next block, seen above the first row
-      const double depth = rng.uniform(10.0, 25.0);
-      sc.statics.push_back(staticAt(sc, StaticKind::Building, mid, side * (front + rng.uniform(28.0, 40.0)),
-                                    0, length - 2.0, depth, rng.uniform(12.0, 40.0), 0, Material::Concrete,
-                                    false));
+      const double depth = rng.uniform(10.0, 25.0), offset = rng.uniform(28.0, 40.0);
+      const double height = rng.uniform(12.0, 40.0);
+      sc.statics.push_back(staticAt(sc, StaticKind::Building, mid, side * (front + offset), 0, length - 2.0,
+                                    depth, height, 0, Material::Concrete, false));
     }
     if (u < 0.68) {
       const double setback = rng.uniform(0.5, 6.0), depth = rng.uniform(8.0, 20.0);
       const Material m = rng.chance(0.3) ? Material::Glass : Material::Concrete;
+      const double gap = rng.uniform(0.5, 4.0), height = rng.uniform(4.0, 22.0);
       sc.statics.push_back(staticAt(sc, StaticKind::Building, mid, side * (front + setback + depth / 2), 0,
-                                    length - rng.uniform(0.5, 4.0), depth, rng.uniform(4.0, 22.0), 0, m,
-                                    false));
+                                    length - gap, depth, height, 0, m, false));
     } else if (u < 0.8) {
       addParkingLot(sc, s, s + length, side, rng);
     } else {
+      const double hedgeWidth = rng.uniform(0.8, 1.2), hedgeHeight = rng.uniform(1.0, 1.6);
       sc.statics.push_back(staticAt(sc, StaticKind::Hedge, mid, side * (front + 0.8), 0, length - 2.0,
-                                    rng.uniform(0.8, 1.2), rng.uniform(1.0, 1.6), 0, Material::Foliage,
-                                    true));
+                                    hedgeWidth, hedgeHeight, 0, Material::Foliage, true));
       sc.statics.push_back(staticAt(sc, StaticKind::Wall, mid, side * (front + 12.0), 0, length, 0.25,
                                     rng.uniform(1.5, 2.5), 0, Material::Concrete, false));
     }
@@ -237,7 +245,10 @@ RigidPose SynthScene::egoPose(double t) const {
 
 SynthScene generateScene(const SynthPreset& preset, int frames, SynthRandom& rng) {
   SynthScene sc;
-  sc.road.origin = Eigen::Vector2d(rng.uniform(-2000, 2000), rng.uniform(-2000, 2000));
+  // One draw per statement wherever two would share an expression: C++ leaves the order of evaluation of
+  // function arguments and of + operands unspecified, and every compiler must build the same world.
+  const double originX = rng.uniform(-2000, 2000), originY = rng.uniform(-2000, 2000);
+  sc.road.origin = Eigen::Vector2d(originX, originY);
   sc.road.heading0 = rng.uniform(-M_PI, M_PI);
   sc.road.curvature = rng.chance(0.4) ? 0.0 : rng.uniform(-1.0 / 250, 1.0 / 250);
   sc.ground.anchor = Eigen::Vector3d(sc.road.origin.x(), sc.road.origin.y(), rng.uniform(0, 30));

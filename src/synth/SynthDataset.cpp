@@ -49,9 +49,7 @@ std::string uuidFromToken(const std::string& t) {
          t.substr(20, 12);
 }
 
-Eigen::Quaterniond yawQuaternion(double yaw) {
-  return Eigen::Quaterniond(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitZ()));
-}
+Eigen::Quaterniond yawQuaternion(double yaw) { return axisRotation(2, yaw); }
 
 // Where one scene's tables and files go.
 struct SceneTarget {

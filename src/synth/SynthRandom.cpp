@@ -1,4 +1,5 @@
 #include "synth/SynthRandom.h"
+#include "synth/SynthMath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,11 +26,11 @@ double SynthRandom::normal(double mean, double stddev) {
   }
   const double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
   const double u2 = uniform();
-  const double r = std::sqrt(-2.0 * std::log(u1));
+  const double r = std::sqrt(-2.0 * synthmath::log(u1));
   const double a = 2.0 * M_PI * u2;
-  spare_ = r * std::sin(a);
+  spare_ = r * synthmath::sin(a);
   hasSpare_ = true;
-  return mean + stddev * r * std::cos(a);
+  return mean + stddev * r * synthmath::cos(a);
 }
 
 double SynthRandom::normalClamped(double mean, double stddev, double lo, double hi) {

@@ -1,16 +1,21 @@
 #include "synth/SynthWorld.h"
+#include "synth/SynthMath.h"
 
 #include <cmath>
 
 namespace cpq {
 
+Eigen::Quaterniond axisRotation(int axis, double angle) {
+  Eigen::Quaterniond q(synthmath::cos(angle / 2), 0, 0, 0);
+  q.coeffs()[axis] = synthmath::sin(angle / 2);  // coeffs() is x, y, z, w
+  return q;
+}
+
 RigidPose lidarMounting(const SynthPreset& preset) {
   RigidPose p;
   p.translation = Eigen::Vector3d(0.943, 0.0, std::round(preset.sensorHeight * 1000.0) / 1000.0);  // mm
   const double deg = M_PI / 180.0;
-  p.rotation = Eigen::AngleAxisd(0.6 * deg, Eigen::Vector3d::UnitZ()) *
-               Eigen::AngleAxisd(0.35 * deg, Eigen::Vector3d::UnitY()) *
-               Eigen::AngleAxisd(-0.2 * deg, Eigen::Vector3d::UnitX());
+  p.rotation = axisRotation(2, 0.6 * deg) * axisRotation(1, 0.35 * deg) * axisRotation(0, -0.2 * deg);
   return p;
 }
 
@@ -21,8 +26,8 @@ CastBox castBox(const Eigen::Vector3d& centre, double yaw, const Eigen::Vector3f
   CastBox b;
   b.centre = (centre - origin).cast<float>();
   b.half = half;
-  b.cosYaw = static_cast<float>(std::cos(yaw));
-  b.sinYaw = static_cast<float>(std::sin(yaw));
+  b.cosYaw = static_cast<float>(synthmath::cos(yaw));
+  b.sinYaw = static_cast<float>(synthmath::sin(yaw));
   b.owner = owner;
   b.material = m;
   return b;
@@ -36,7 +41,7 @@ std::vector<CastBox> frameBoxes(const SynthScene& sc, double t, const Eigen::Vec
   for (int i = 0; i < numActors; ++i) {
     const Actor& a = sc.actors[i];
     const ActorState st = sc.actorState(a, t);
-    const double c = std::cos(st.yaw), s = std::sin(st.yaw);
+    const double c = synthmath::cos(st.yaw), s = synthmath::sin(st.yaw);
     const Eigen::Vector3d bottom = st.centre - Eigen::Vector3d(0, 0, a.size.height / 2);
     const Eigen::Vector3f halfSize(static_cast<float>(a.size.length / 2),
                                    static_cast<float>(a.size.width / 2),

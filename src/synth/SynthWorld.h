@@ -9,6 +9,9 @@
 
 namespace cpq {
 
+// A rotation by angle about axis 0 (x), 1 (y) or 2 (z), from the portable sin/cos (SynthMath.h).
+Eigen::Quaterniond axisRotation(int axis, double angle);
+
 // LIDAR_TOP -> ego: above the rear-axle origin, a little forward, with a small mounting error (tenths of a
 // degree), so that the lidar frame differs from the ego frame and readers must apply the transform.
 RigidPose lidarMounting(const SynthPreset& preset);
