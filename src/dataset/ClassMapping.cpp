@@ -3,31 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include "eval/DetectionConfig.h"
+
 namespace cpq {
 
 namespace {
 
 using NameTable = std::unordered_map<std::string, std::string>;
-
-const NameTable& devkitTable() {
-  static const NameTable table = {
-      {"movable_object.barrier", "barrier"},
-      {"vehicle.bicycle", "bicycle"},
-      {"vehicle.bus.bendy", "bus"},
-      {"vehicle.bus.rigid", "bus"},
-      {"vehicle.car", "car"},
-      {"vehicle.construction", "construction_vehicle"},
-      {"vehicle.motorcycle", "motorcycle"},
-      {"human.pedestrian.adult", "pedestrian"},
-      {"human.pedestrian.child", "pedestrian"},
-      {"human.pedestrian.construction_worker", "pedestrian"},
-      {"human.pedestrian.police_officer", "pedestrian"},
-      {"movable_object.trafficcone", "traffic_cone"},
-      {"vehicle.trailer", "trailer"},
-      {"vehicle.truck", "truck"},
-  };
-  return table;
-}
 
 // AWML's name_mapping (T4 DBv1.0 .. DBv3.0 names), then the nuScenes names of the same objects. Targets are
 // AWML's intermediate names; kT4Merges folds the ones a 5-class config lacks.
@@ -115,7 +97,8 @@ std::string lookup(const NameTable& table, const std::string& key) {
 
 }  // namespace
 
-std::string devkitDetectionName(const std::string& category) { return lookup(devkitTable(), category); }
+// The devkit table lives with the metric (eval/DetectionConfig); one copy of it.
+std::string devkitDetectionName(const std::string& category) { return categoryToDetectionName(category); }
 
 const std::vector<std::string>& devkitDetectionClasses() {
   static const std::vector<std::string> classes = {
