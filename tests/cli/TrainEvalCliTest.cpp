@@ -98,6 +98,21 @@ TEST_F(TrainEvalCli, ResumeWithAnotherConfigIsRefusedAndChangesNothing) {
   EXPECT_EQ(readFileToString(work() + "/latest.json"), before);
 }
 
+TEST_F(TrainEvalCli, ConfigWhoseClassesAreAbsentFromTheDataIsAnError) {
+  std::string yaml = testing::smallRangeConfigYaml();
+  for (size_t pos; (pos = yaml.find("[car, truck, bus, bicycle, pedestrian]")) != std::string::npos;)
+    yaml.replace(pos, 38, "[traffic_cone]");
+  yaml.replace(yaml.find("num_class: 5"), 12, "num_class: 1");
+  const fs::path cones = root() / "cones.yaml";
+  writeStringAtomically(cones.string(), yaml);
+  const fs::path w = root() / "w_cones";
+  const auto r = runCli("train --config " + quote(cones.string()) + " --data " + quote(data()) +
+                        " --work-dir " + quote(w.string()) + " --val-split none");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("none of the config's classes (traffic_cone)"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(w / "latest.json"));
+}
+
 TEST_F(TrainEvalCli, EmptySplitIsAnError) {
   const fs::path splits = root() / "empty_splits.yaml";
   writeStringAtomically(splits.string(), "train: []\nval: []\n");
