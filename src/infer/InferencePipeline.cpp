@@ -8,18 +8,10 @@
 #include "data/PillarFeatures.h"
 #include "data/PointCloud.h"
 #include "decode/Decoder.h"
+#include "infer/PreprocessOptions.h"
 
 namespace cpq {
 namespace {
-
-VoxelizerOptions voxelizerOptionsFor(const CenterPointConfig& cfg) {
-  VoxelizerOptions o;
-  o.pointCloudRange = cfg.pointCloudRange;
-  o.voxelSize = cfg.voxelSize;
-  o.maxPointsPerVoxel = cfg.voxelLayer.maxNumPoints;
-  o.maxVoxels = cfg.voxelLayer.maxVoxelsTest;
-  return o;
-}
 
 // Wall time of one stage; on CUDA the stage's kernels are waited for, so each stage is charged its own work.
 template <typename F>
@@ -63,7 +55,7 @@ InferencePipeline::InferencePipeline(const CenterPointConfig& cfg, CenterPoint m
     : cfg_(cfg),
       model_(std::move(model)),
       device_(device),
-      voxelizer_(voxelizerOptionsFor(cfg)),
+      voxelizer_(voxelizerOptionsFor(cfg, VoxelStage::Test)),
       decoder_(decoderOptionsFor(cfg)) {
   model_->to(device_);
   model_->eval();
@@ -74,10 +66,7 @@ std::vector<Detection> InferencePipeline::run(const at::Tensor& points, Inferenc
   StageTimes t;
   const at::Tensor raw = selectPointFeatures(points, cfg_.voxelEncoder.useIntensity());
   const Voxels voxels = timed(t.voxelize, device_, [&] { return voxelizer_.voxelize(raw); });
-  PillarFeatureOptions fo;
-  fo.voxelSize = cfg_.voxelSize;
-  fo.pointCloudRange = cfg_.pointCloudRange;
-  fo.withZCenterOffset = cfg_.voxelEncoder.withZCenterOffset();
+  const PillarFeatureOptions fo = pillarFeatureOptionsFor(cfg_);
   const at::Tensor features = timed(t.features, device_, [&] { return buildPillarFeatures(voxels, fo); });
   const at::Tensor pillars =
       timed(t.encoder, device_, [&] { return model_->encodePillars(features.to(device_)); });

@@ -3,28 +3,9 @@
 #include "core/Error.h"
 #include "data/PillarFeatures.h"
 #include "data/PointCloud.h"
+#include "infer/PreprocessOptions.h"
 
 namespace cpq {
-namespace {
-
-VoxelizerOptions trainVoxelizerOptions(const CenterPointConfig& cfg) {
-  VoxelizerOptions o;
-  o.pointCloudRange = cfg.pointCloudRange;
-  o.voxelSize = cfg.voxelSize;
-  o.maxPointsPerVoxel = cfg.voxelLayer.maxNumPoints;
-  o.maxVoxels = cfg.voxelLayer.maxVoxelsTrain;
-  return o;
-}
-
-PillarFeatureOptions featureOptions(const CenterPointConfig& cfg) {
-  PillarFeatureOptions o;
-  o.voxelSize = cfg.voxelSize;
-  o.pointCloudRange = cfg.pointCloudRange;
-  o.withZCenterOffset = cfg.voxelEncoder.withZCenterOffset();
-  return o;
-}
-
-}  // namespace
 
 TrainBatch TrainBatch::to(const at::Device& device) const {
   TrainBatch out;
@@ -36,11 +17,11 @@ TrainBatch TrainBatch::to(const at::Device& device) const {
 }
 
 BatchCollator::BatchCollator(const CenterPointConfig& cfg)
-    : cfg_(cfg), voxelizer_(trainVoxelizerOptions(cfg)) {}
+    : cfg_(cfg), voxelizer_(voxelizerOptionsFor(cfg, VoxelStage::Train)) {}
 
 TrainBatch BatchCollator::collate(const std::vector<TrainFrame>& frames) const {
   if (frames.empty()) throw Error("collate: no frames");
-  const PillarFeatureOptions fo = featureOptions(cfg_);
+  const PillarFeatureOptions fo = pillarFeatureOptionsFor(cfg_);
   std::vector<at::Tensor> features, coords;
   std::vector<Targets> targets;
   for (std::size_t i = 0; i < frames.size(); ++i) {
