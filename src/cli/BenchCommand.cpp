@@ -1,6 +1,8 @@
 // `bench`: per-stage latency of the whole detector on one cloud, on the CPU or a GPU, inside one process
 // (warm-up runs first, so one-off costs such as CUDA context creation and cuDNN autotuning are excluded).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/cuda.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,6 +15,8 @@
 #include "core/Error.h"
 #include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
+#include "quant/CalibrationManager.h"
+#include "quant/QuantizedCheckpoint.h"
 #include "train/TrainBatch.h"
 #include "train/TrainStep.h"
 
@@ -24,7 +28,7 @@ struct BenchArgs {
   bool randomInit = false;
   uint64_t seed = 0;
   int runs = 20, warmup = 3;
-  bool train = false;
+  bool train = false, quant = false;
   int batchSize = 8;
 };
 
@@ -65,12 +69,68 @@ void runTrainBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::D
                            1000.0 * a.batchSize / ms);
 }
 
+// Milliseconds of f() on the device (synchronised before and after).
+template <typename F>
+double deviceMs(const at::Device& device, F&& f) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The costs of quantization on the dense network (backbone + neck + head) for the config's recipe, on the
+// cloud's canvas: plain float forward; forward while collecting calibration statistics (incl. the one
+// host copy per batch); computing every amax; the fake-quant forward.
+void runQuantBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::Device& device,
+                   const PointCloud& cloud) {
+  CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
+  std::vector<std::string> quantized;
+  prepareForQuantization(model, cfg.quantization, &quantized);
+  InferencePipeline pipeline(cfg, model, device);
+  InferenceTrace trace;
+  pipeline.run(cloud.points, &trace);
+  const at::Tensor canvas = trace.spatialFeatures.to(device);
+  torch::NoGradGuard noGrad;
+  std::vector<double> plain, collect, fake;
+  for (int i = 0; i < a.warmup + a.runs; ++i) {
+    const double ms = deviceMs(device, [&] { model->forwardDense(canvas); });
+    if (i >= a.warmup) plain.push_back(ms);
+  }
+  CalibrationManager manager(*model);
+  manager.begin();
+  for (int i = 0; i < a.warmup + a.runs; ++i) {
+    const double ms = deviceMs(device, [&] {
+      model->forwardDense(canvas);
+      manager.endBatch("bench");
+    });
+    if (i >= a.warmup) collect.push_back(ms);
+  }
+  std::vector<LayerCalibration> layers;
+  const double amaxMs = deviceMs(device, [&] { layers = manager.finish(amaxOptionsFor(cfg.quantization)); });
+  for (int i = 0; i < a.warmup + a.runs; ++i) {
+    const double ms = deviceMs(device, [&] { model->forwardDense(canvas); });
+    if (i >= a.warmup) fake.push_back(ms);
+  }
+  const double p = median(plain), c = median(collect), f = median(fake);
+  std::cout << fmt::format("{} on {}: backbone+neck+head on a [{}] canvas, {} layers quantized ({}), median of {} "
+                           "runs after {} warm-up\n",
+                           a.config, a.device, fmt::join(canvas.sizes(), ", "), quantized.size(),
+                           describeMethod(quantRecipeFor(cfg.quantization).input, amaxOptionsFor(cfg.quantization)),
+                           a.runs, a.warmup);
+  std::cout << fmt::format("  {:<32} {:9.2f} ms\n", "float forward", p);
+  std::cout << fmt::format("  {:<32} {:9.2f} ms  ({:.2f}x float)\n", "forward + calibration statistics", c, c / p);
+  std::cout << fmt::format("  {:<32} {:9.2f} ms  (all {} layers)\n", "compute every amax", amaxMs, layers.size());
+  std::cout << fmt::format("  {:<32} {:9.2f} ms  ({:.2f}x float)\n", "fake-quant forward", f, f / p);
+}
+
 void runBench(const BenchArgs& a) {
   requireOneWeightSource("bench", a.checkpoint, a.randomInit);
   const CenterPointConfig cfg = loadConfig(a.config);
   const at::Device device = parseDevice(a.device);
   const PointCloud cloud = readPcdBin(a.points);
   if (a.train) return runTrainBench(a, cfg, device, cloud);
+  if (a.quant) return runQuantBench(a, cfg, device, cloud);
   InferencePipeline pipeline(cfg, modelFromWeightOptions(cfg, a.checkpoint, a.seed), device);
   std::vector<std::vector<double>> ms(7);
   InferenceTrace trace;
@@ -108,6 +168,8 @@ void addBenchCommand(CLI::App& app) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   cmd->add_flag("--train", a->train, "Time a training step (forward, losses, backward, AdamW) instead");
+  cmd->add_flag("--quant", a->quant,
+                "Time quantization: calibration statistics, amax computation, fake-quant forward (config recipe)");
   cmd->add_option("--batch-size", a->batchSize, "Frames per training batch (--train)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

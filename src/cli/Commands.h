@@ -13,5 +13,6 @@ void addEvalCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
 void addSynthCommand(CLI::App& app);
 void addRenderCommand(CLI::App& app);
+void addPtqCommand(CLI::App& app);
 
 }  // namespace cpq::cli

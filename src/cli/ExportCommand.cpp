@@ -1,22 +1,51 @@
-// `export`: the two ONNX files Autoware runs and its param file, from a config and weights.
+// `export`: the two ONNX files Autoware runs and its param file, from a config and weights; with
+// --quantized, from a fake-quant checkpoint as INT8 Q/DQ graphs for TensorRT (docs/export_int8.md).
 #include <spdlog/spdlog.h>
 
-
+#include "checkpoint/Checkpoint.h"
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
 #include "export/AutowareParamFile.h"
 #include "export/CenterPointOnnxExport.h"
+#include "export/QdqOnnx.h"
+#include "quant/QuantInsertion.h"
+#include "quant/QuantizedCheckpoint.h"
 
 namespace cpq::cli {
+
+namespace {
+
+// The float model; a fake-quant checkpoint given without --quantized gets a hint instead of a bare
+// list of unexpected keys.
+CenterPoint floatModel(const CenterPointConfig& cfg, const std::string& checkpoint, uint64_t seed) {
+  try {
+    return modelFromWeightOptions(cfg, checkpoint, seed);
+  } catch (const Error& e) {
+    if (checkpoint.empty() || !isQuantizedStateDict(loadCheckpoint(checkpoint))) throw;
+    throw Error(std::string(e.what()) + "\n" + checkpoint +
+                " holds _amax keys: it is a quantized (fake-quant) checkpoint; export it with --quantized");
+  }
+}
+
+// The layers the INT8 graphs will quantize; cpq::Error when there is none (nothing would be INT8).
+std::vector<std::string> int8Layers(CenterPoint& model, const std::string& checkpoint) {
+  std::vector<std::string> names;
+  for (const auto& [name, layer] : quantizedLayers(*model))
+    if (exportsAsInt8(*layer, name)) names.push_back(name);
+  if (names.empty()) throw fileError(checkpoint, "no layer has quantizers that are quantizing: nothing to export as INT8");
+  return names;
+}
+
+}  // namespace
 
 void addExportCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "export", "Export the model as Autoware's two ONNX files (opset 17, BN folded) and its param file");
   struct Args {
     std::string config, checkpoint, outDir;
-    bool randomInit = false, overwrite = false;
+    bool randomInit = false, overwrite = false, quantized = false;
     uint64_t seed = 0;
     OnnxExportOptions options;
   };
@@ -27,17 +56,36 @@ void addExportCommand(CLI::App& app) {
   cmd->add_option("--name", args->options.name, "Model name in the file names")->capture_default_str();
   cmd->add_flag("--autoware", args->options.autoware,
                 "Autoware's box layout: dim as (w, l, h), rot as (-cos, -sin)");
+  cmd->add_flag("--quantized", args->quantized,
+                "The checkpoint is a fake-quant checkpoint (ptq / qat output, with _amax keys): write INT8 Q/DQ "
+                "graphs for TensorRT; the graph input/output types follow quantization.precision in the config");
   cmd->add_flag("--overwrite", args->overwrite, "Replace the files of an earlier export in --out-dir");
   cmd->callback([args] {
     const Args& a = *args;
     requireOneWeightSource("export", a.checkpoint, a.randomInit);
+    if (a.quantized && a.randomInit) {
+      throw Error("export --quantized needs --checkpoint: a quantized (fake-quant) checkpoint written by ptq or qat");
+    }
     refuseExistingExport(a.outDir, a.options, a.overwrite);  // before the (slow) weight loading
     const CenterPointConfig cfg = loadConfig(a.config);
-    CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
-    exportCenterPointOnnx(model, cfg, a.outDir, a.options, a.overwrite);
-    spdlog::info("{}: {}, {} and {} written{}", a.outDir, voxelEncoderOnnxFileName(a.options.name),
-                 backboneNeckHeadOnnxFileName(a.options.name), kAutowareParamFileName,
-                 a.options.autoware ? " (Autoware y-axis reference layout)" : "");
+    OnnxExportOptions options = a.options;
+    std::string what;
+    if (a.quantized) {
+      options.inputPrecision = ioPrecisionFromString(cfg.quantization.inputPrecision, "quantization.precision.input");
+      options.outputPrecision =
+          ioPrecisionFromString(cfg.quantization.outputPrecision, "quantization.precision.output");
+      CenterPoint model = loadQuantizedCenterPoint(cfg, a.checkpoint);
+      const std::vector<std::string> layers = int8Layers(model, a.checkpoint);
+      exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);
+      what = " (INT8 Q/DQ on " + std::to_string(layers.size()) + " layers; inputs " +
+             cfg.quantization.inputPrecision + ", outputs " + cfg.quantization.outputPrecision + ")";
+    } else {
+      CenterPoint model = floatModel(cfg, a.checkpoint, a.seed);
+      exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);
+    }
+    spdlog::info("{}: {}, {} and {} written{}{}", a.outDir, voxelEncoderOnnxFileName(options.name),
+                 backboneNeckHeadOnnxFileName(options.name), kAutowareParamFileName, what,
+                 options.autoware ? " (Autoware y-axis reference layout)" : "");
   });
 }
 

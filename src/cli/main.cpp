@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cpq::cli::addTrainCommand(app);
   cpq::cli::addSynthCommand(app);
   cpq::cli::addRenderCommand(app);
+  cpq::cli::addPtqCommand(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
     app.parse(argc, argv);

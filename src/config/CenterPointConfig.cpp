@@ -423,6 +423,48 @@ void readDatasetAndEvaluation(ConfigReader& r, CenterPointConfig& c) {
   }
 }
 
+void requireOneOf(ConfigReader& r, const std::string& key, const std::string& value,
+                  const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  r.problem(key, "'" + value + "' is not one of " + list);
+}
+
+void readQuantization(ConfigReader& r, CenterPointConfig& c) {
+  auto& q = c.quantization;
+  const std::string p = "quantization.";
+  q.enabled = r.get<bool>(p + "enabled", q.enabled);
+  q.mode = r.get<std::string>(p + "mode", q.mode);
+  q.numBatches = r.get<int>(p + "calibration.num_batches", q.numBatches);
+  q.method = r.get<std::string>(p + "calibration.method", q.method);
+  q.amaxMethod = r.get<std::string>(p + "calibration.amax_method", q.amaxMethod);
+  q.percentile = r.get<double>(p + "calibration.percentile", q.percentile);
+  q.numBins = r.get<int>(p + "calibration.num_bins", q.numBins);
+  q.skipZeros = r.get<bool>(p + "calibration.skip_zeros", q.skipZeros);
+  q.fuseBn = r.get<bool>(p + "fusion.fuse_bn", q.fuseBn);
+  q.fuseRelu = r.get<bool>(p + "fusion.fuse_relu", q.fuseRelu);
+  q.sensitiveLayers = r.get<std::vector<std::string>>(p + "sensitive_layers", q.sensitiveLayers);
+  q.inputPrecision = r.get<std::string>(p + "precision.input", q.inputPrecision);
+  q.outputPrecision = r.get<std::string>(p + "precision.output", q.outputPrecision);
+  q.weightPrecision = r.get<std::string>(p + "precision.weights", q.weightPrecision);
+  q.convTransposePerChannel = r.get<bool>(p + "conv_transpose_per_channel", q.convTransposePerChannel);
+  requireOneOf(r, p + "mode", q.mode, {"ptq", "qat"});
+  requireOneOf(r, p + "calibration.method", q.method, {"histogram", "max"});
+  requireOneOf(r, p + "calibration.amax_method", q.amaxMethod, {"mse", "percentile", "entropy"});
+  requireOneOf(r, p + "precision.input", q.inputPrecision, {"fp32", "fp16"});
+  requireOneOf(r, p + "precision.output", q.outputPrecision, {"fp32", "fp16"});
+  requireOneOf(r, p + "precision.weights", q.weightPrecision, {"int8", "fp16"});
+  if (q.numBatches <= 0) r.problem(p + "calibration.num_batches", "must be positive");
+  if (!(q.percentile > 0 && q.percentile <= 100)) r.problem(p + "calibration.percentile", "must be in (0, 100]");
+  if (q.numBins < 128) r.problem(p + "calibration.num_bins", "must be at least 128 (the mse/entropy start bin)");
+  if (q.enabled && !q.fuseBn && q.fuseRelu)
+    r.problem(p + "fusion.fuse_relu", "needs fuse_bn (a ReLU cannot move in front of an unfolded BN)");
+  for (const auto& layer : q.sensitiveLayers)
+    if (layer.empty() || layer.front() == '.' || layer.back() == '.')
+      r.problem(p + "sensitive_layers", "'" + layer + "' is not a module path");
+}
+
 }  // namespace
 
 CenterPointConfig parseConfig(const std::string& yamlText, const std::string& sourceName) {
@@ -448,6 +490,7 @@ CenterPointConfig parseConfig(const std::string& yamlText, const std::string& so
     readTrainTargets(r, c);
     readTraining(r, c);
     readDatasetAndEvaluation(r, c);
+    readQuantization(r, c);
   } catch (const YAML::Exception& e) {
     r.problem("(structure)", std::string("unexpected value: ") + e.what());
   }

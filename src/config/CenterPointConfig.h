@@ -118,6 +118,26 @@ struct EvaluationConfig {  // ours: the range buckets of the T4-style metric (sp
   std::vector<std::pair<double, double>> rangeBuckets;  // [lo, hi) in metres, without "overall"
 };
 
+// quantization: the seed plan's deploy section (specs/quantization.md §5). Sensitive layers are module-path
+// prefixes kept float; they are checked against the model's layers when quantizers are inserted.
+struct QuantizationConfig {
+  bool enabled = false;
+  std::string mode = "ptq";  // ptq | qat
+  int numBatches = 128;      // calibration frames (batches of one frame unless ptq --batch-size)
+  std::string method = "histogram";   // histogram | max
+  std::string amaxMethod = "mse";     // mse | percentile | entropy (histogram only)
+  double percentile = 99.99;
+  int numBins = 2048;
+  bool skipZeros = false;
+  bool fuseBn = true;
+  bool fuseRelu = true;
+  std::vector<std::string> sensitiveLayers;
+  std::string inputPrecision = "fp32";   // fp32 | fp16: graph input type (a Cast to float inside)
+  std::string outputPrecision = "fp32";  // fp32 | fp16
+  std::string weightPrecision = "int8";  // int8 | fp16 (fp16 = quantization off)
+  bool convTransposePerChannel = false;  // ConvTranspose2d weight amax per output channel (axis 1)
+};
+
 struct CenterPointConfig {
   std::string sourcePath;  // the YAML file, for messages
   std::vector<std::string> classNames;
@@ -135,6 +155,7 @@ struct CenterPointConfig {
   OptimizerConfig optimizer;
   DatasetConfig dataset;
   EvaluationConfig evaluation;
+  QuantizationConfig quantization;
 
   int64_t headHeight() const { return gridSize[1] / head.outSizeFactor; }
   int64_t headWidth() const { return gridSize[0] / head.outSizeFactor; }

@@ -3,10 +3,14 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/Error.h"
 #include "core/TorchCompat.h"
 #include "export/AutowareYAxisReference.h"
 #include "export/BatchNormFolding.h"
+#include "export/IoPrecision.h"
 #include "export/OnnxGraphBuilder.h"
+#include "export/QdqOnnx.h"
+#include "quant/QuantLayers.h"
 
 namespace cpq {
 
@@ -28,14 +32,63 @@ int64_t paddingOf(const torch::nn::detail::ConvNdOptions<2>& o, const std::strin
   return (**pad)[0];
 }
 
-// Conv2d -> BN -> ReLU with the BN folded; `name` is the conv's AWML name, `reluName` the ReLU node's.
-std::string convBnRelu(OnnxGraphBuilder& g, const std::string& x, const torch::nn::Conv2dImpl& conv,
-                       const torch::nn::BatchNorm2dImpl& bn, const std::string& name, const std::string& reluName) {
+// The weight and bias a conv followed by `bn` computes: its own when fusion already folded the BN into it
+// (a folded BN is the identity; the layer then has a bias), else folded here. A quantized layer must come
+// folded: its weight amax was computed on the weight it quantizes, not on a weight folded afterwards.
+template <typename FoldFn>
+FoldedLayer weightsWithBatchNorm(const at::Tensor& weight, const at::Tensor& bias, bool hasBias,
+                                 const torch::nn::BatchNorm2dImpl& bn, bool int8, const std::string& name,
+                                 FoldFn fold) {
+  const auto* foldable = dynamic_cast<const FoldableNorm*>(&bn);
+  if (foldable && foldable->isFolded()) {
+    if (!bias.defined()) throw std::logic_error("ONNX export: " + name + " has a folded BN but no bias");
+    return {weight.detach().contiguous(), bias.detach().contiguous()};
+  }
+  if (int8) {
+    throw Error(name + ": quantized, but the BatchNorm after it is not folded (quantization.fusion.fuse_bn off); "
+                       "its weight amax belongs to the unfolded weight, which TensorRT never runs: fuse BN before "
+                       "calibrating");
+  }
+  return fold(weight, hasBias ? std::optional<at::Tensor>(bias) : std::nullopt, batchNormParams(bn));
+}
+
+// A Conv2d as a graph node: float (weight and bias initializers), or with Q/DQ on its data input and an int8
+// weight when `int8`. `yAxisBranch` (Autoware layout): the weight's output channels are reordered (and
+// negated for rot) as AutowareYAxisReference does; `bias` is passed already transformed. A quantized weight
+// is quantized in the model's layout (its amax is per model channel) and reordered afterwards.
+std::string convLayer(OnnxGraphBuilder& g, const std::string& x, const torch::nn::Conv2dImpl& conv, QuantLayer* quant,
+                      bool int8, const FoldedLayer& wb, const std::string& name, const std::string& weightName,
+                      const std::string& biasName, const std::string& output = "", const std::string& yAxisBranch = "") {
   requireSquare(conv.options, name);
-  const std::optional<at::Tensor> bias = conv.options.bias() ? std::optional<at::Tensor>(conv.bias) : std::nullopt;
-  const FoldedLayer f = foldBatchNormIntoConv(conv.weight, bias, batchNormParams(bn));
-  const std::string y = g.conv(name, x, {name + ".weight_folded", f.weight}, {name + ".bias_folded", f.bias},
-                               (*conv.options.stride())[0], paddingOf(conv.options, name));
+  const int64_t stride = (*conv.options.stride())[0], pad = paddingOf(conv.options, name);
+  if (!int8) {
+    const at::Tensor w = yAxisBranch.empty() ? wb.weight : toYAxisReference(yAxisBranch, wb.weight);
+    return g.conv(name, x, {weightName, w}, {biasName, wb.bias}, stride, pad, output);
+  }
+  const std::string xq = addInputQdq(g, name, x, *quant->inputQuantizer());
+  Int8Weight w = int8Weight(wb.weight, *quant->weightQuantizer());
+  if (!yAxisBranch.empty()) {
+    w.values = toYAxisReference(yAxisBranch, w.values);
+    if (w.axis) w.scale = toYAxisReference(yAxisBranch, w.scale).abs();  // a permutation of the scales
+  }
+  const std::string wq = addWeightDq(g, name, weightName + "_int8", w);
+  const std::string b = g.addInitializer({biasName, wb.bias});
+  return g.convNode(name, xq, wq, b, {wb.weight.size(2), wb.weight.size(3)}, stride, pad, output);
+}
+
+QuantLayer* quantLayerOf(torch::nn::Module& layer) { return dynamic_cast<QuantLayer*>(&layer); }
+
+bool isInt8(QuantLayer* quant, const std::string& name) { return quant && exportsAsInt8(*quant, name); }
+
+// Conv2d -> BN -> ReLU (BN folded); `name` is the conv's AWML name, `reluName` the ReLU node's. The ReLU
+// node follows the conv directly whether or not the in-memory model fused it (TensorRT fuses it).
+std::string convBnRelu(OnnxGraphBuilder& g, const std::string& x, torch::nn::Conv2dImpl& conv,
+                       const torch::nn::BatchNorm2dImpl& bn, const std::string& name, const std::string& reluName) {
+  QuantLayer* quant = quantLayerOf(conv);
+  const bool int8 = isInt8(quant, name);
+  const FoldedLayer f =
+      weightsWithBatchNorm(conv.weight, conv.bias, conv.options.bias(), bn, int8, name, foldBatchNormIntoConv);
+  const std::string y = convLayer(g, x, conv, quant, int8, f, name, name + ".weight_folded", name + ".bias_folded");
   return g.relu(reluName, y);
 }
 
@@ -61,14 +114,27 @@ std::string neck(OnnxGraphBuilder& g, SECONDFPNImpl& fpn, const std::vector<std:
     auto& deblock = *fpn.deblocks[i]->as<torch::nn::Sequential>();
     const std::string p = "pts_neck.deblocks." + std::to_string(i) + ".";
     const auto& bn = *deblock[1]->as<torch::nn::BatchNorm2d>();
-    if (const auto* up = deblock[0]->as<torch::nn::ConvTranspose2d>()) {
-      requireSquare(up->options, p + "0");
+    if (auto* up = deblock[0]->as<torch::nn::ConvTranspose2d>()) {
+      const std::string name = p + "0";
+      requireSquare(up->options, name);
       const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(up->options.padding());
-      if (!pad || (**pad)[0] != 0 || (**pad)[1] != 0) throw std::logic_error("ONNX export: " + p + "0 must have no padding");
-      const std::optional<at::Tensor> bias = up->options.bias() ? std::optional<at::Tensor>(up->bias) : std::nullopt;
-      const FoldedLayer f = foldBatchNormIntoConvTranspose(up->weight, bias, batchNormParams(bn));
-      const std::string y = g.convTranspose(p + "0", features[i], {p + "0.weight_folded", f.weight},
-                                            {p + "0.bias_folded", f.bias}, (*up->options.stride())[0]);
+      if (!pad || (**pad)[0] != 0 || (**pad)[1] != 0) throw std::logic_error("ONNX export: " + name + " must have no padding");
+      QuantLayer* quant = quantLayerOf(*up);
+      const bool int8 = isInt8(quant, name);
+      const FoldedLayer f = weightsWithBatchNorm(up->weight, up->bias, up->options.bias(), bn, int8, name,
+                                                 foldBatchNormIntoConvTranspose);
+      const int64_t stride = (*up->options.stride())[0];
+      std::string y;
+      if (!int8) {
+        y = g.convTranspose(name, features[i], {name + ".weight_folded", f.weight}, {name + ".bias_folded", f.bias},
+                            stride);
+      } else {
+        const std::string xq = addInputQdq(g, name, features[i], *quant->inputQuantizer());
+        const std::string wq =
+            addWeightDq(g, name, name + ".weight_folded_int8", int8Weight(f.weight, *quant->weightQuantizer()));
+        const std::string b = g.addInitializer({name + ".bias_folded", f.bias});
+        y = g.convTransposeNode(name, xq, wq, b, {f.weight.size(2), f.weight.size(3)}, stride);
+      }
       ups.push_back(g.relu(p + "2", y));
     } else {
       ups.push_back(convBnRelu(g, features[i], *deblock[0]->as<torch::nn::Conv2d>(), bn, p + "0", p + "2"));
@@ -86,18 +152,18 @@ std::string branch(OnnxGraphBuilder& g, torch::nn::Sequential& seq, const std::s
     const std::string name = p + std::to_string(j);
     x = convBnRelu(g, x, *m->conv, *m->bn, name + ".conv", name + ".activate");
   }
-  const auto& final = *seq[seq->size() - 1]->as<torch::nn::Conv2d>();
-  requireSquare(final.options, p);
+  auto& final = *seq[seq->size() - 1]->as<torch::nn::Conv2d>();
   const std::string name = p + std::to_string(seq->size() - 1);
-  at::Tensor weight = final.weight.detach().contiguous(), bias = final.bias.detach().contiguous();
-  std::string suffix;
+  QuantLayer* quant = quantLayerOf(final);
+  const bool int8 = isInt8(quant, name);
+  const FoldedLayer wb{final.weight.detach().contiguous(), final.bias.detach().contiguous()};
   if (autoware && changedByYAxisReference(branchName)) {
-    weight = toYAxisReference(branchName, weight);
-    bias = toYAxisReference(branchName, bias);
-    suffix = "_y_axis_reference";
+    const std::string suffix = "_y_axis_reference";
+    const FoldedLayer transformed{wb.weight, toYAxisReference(branchName, wb.bias)};
+    return convLayer(g, x, final, quant, int8, transformed, name, name + ".weight" + suffix, name + ".bias" + suffix,
+                     output, branchName);
   }
-  return g.conv(name, x, {name + ".weight" + suffix, weight}, {name + ".bias" + suffix, bias},
-                (*final.options.stride())[0], paddingOf(final.options, name), output);
+  return convLayer(g, x, final, quant, int8, wb, name, name + ".weight", name + ".bias", output);
 }
 
 }  // namespace
@@ -139,7 +205,9 @@ onnx::ModelProto buildBackboneNeckHeadModel(CenterPoint& model, const CenterPoin
     if (numTasks > 1) g.concat("pts_bbox_head." + name + ".concat", perOutput[name], 1, name);
     g.addOutput(name, {"batch_size", channels[name], cfg.headHeight(), cfg.headWidth()});
   }
-  return g.finish();
+  onnx::ModelProto m = g.finish();
+  applyIoPrecision(m, options);
+  return m;
 }
 
 }  // namespace cpq

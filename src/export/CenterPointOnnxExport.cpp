@@ -7,6 +7,7 @@
 #include "core/Error.h"
 #include "export/AutowareParamFile.h"
 #include "export/BackboneNeckHeadOnnx.h"
+#include "export/EngineLint.h"
 #include "export/OnnxModelCheck.h"
 #include "export/VoxelEncoderOnnx.h"
 
@@ -61,8 +62,10 @@ void exportCenterPointOnnx(CenterPoint& model, const CenterPointConfig& cfg, con
   const std::string denseFile = backboneNeckHeadOnnxFileName(options.name);
   const onnx::ModelProto encoder = buildVoxelEncoderModel(model, cfg, options);
   checkOnnxModel(encoder, encoderFile);
+  requireEngineReady(encoder, encoderFile);
   const onnx::ModelProto dense = buildBackboneNeckHeadModel(model, cfg, options);
   checkOnnxModel(dense, denseFile);
+  requireEngineReady(dense, denseFile);
   const std::pair<std::string, std::string> files[] = {{encoderFile, serialise(encoder, encoderFile)},
                                                        {denseFile, serialise(dense, denseFile)},
                                                        {kAutowareParamFileName, autowareMlPackageParams(cfg)}};

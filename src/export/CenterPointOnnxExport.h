@@ -1,6 +1,10 @@
 #pragma once
 // The export a user asks for: both ONNX files and Autoware's param file in one folder.
 //
+// A model whose layers carry quantizers (a fake-quant model) is exported with Q/DQ where both quantizers
+// of a layer are Quantizing (export/QdqOnnx.h); every graph must pass the engine-readiness lint
+// (export/EngineLint.h) before anything is written.
+//
 // Folder rule: the folder may be missing, empty, or hold unrelated files; it is refused (unless overwrite)
 // when it holds any of the three target files or any other .onnx file, since that is another export whose
 // files would be mixed with ours. Nothing is written until both graphs are built, checked (ONNX checker and

@@ -69,8 +69,10 @@ std::string OnnxGraphBuilder::addInitializer(const NamedTensor& t) {
     init->set_data_type(onnx::TensorProto_DataType_FLOAT);
   } else if (v.scalar_type() == at::kLong) {
     init->set_data_type(onnx::TensorProto_DataType_INT64);
+  } else if (v.scalar_type() == at::kChar) {
+    init->set_data_type(onnx::TensorProto_DataType_INT8);
   } else {
-    throw std::logic_error("ONNX export: initializer " + t.name + " must be float32 or int64");
+    throw std::logic_error("ONNX export: initializer " + t.name + " must be float32, int64 or int8");
   }
   for (int64_t d : v.sizes()) init->add_dims(d);
   init->set_raw_data(v.data_ptr(), v.numel() * v.element_size());
@@ -89,26 +91,58 @@ onnx::NodeProto& OnnxGraphBuilder::addNode(const std::string& opType, const std:
 
 std::string OnnxGraphBuilder::conv(const std::string& node, const std::string& x, const NamedTensor& weight,
                                    const NamedTensor& bias, int64_t stride, int64_t pad, const std::string& output) {
-  const int64_t kh = weight.value.size(2), kw = weight.value.size(3);
-  auto& n = addNode("Conv", node, {x, addInitializer(weight), addInitializer(bias)}, output);
-  intsAttr(n, "kernel_shape", {kh, kw});
+  const std::string w = addInitializer(weight);
+  const std::string b = addInitializer(bias);
+  return convNode(node, x, w, b, {weight.value.size(2), weight.value.size(3)}, stride, pad, output);
+}
+
+std::string OnnxGraphBuilder::convTranspose(const std::string& node, const std::string& x, const NamedTensor& weight,
+                                            const NamedTensor& bias, int64_t stride, const std::string& output) {
+  const std::string w = addInitializer(weight);
+  const std::string b = addInitializer(bias);
+  return convTransposeNode(node, x, w, b, {weight.value.size(2), weight.value.size(3)}, stride, output);
+}
+
+std::string OnnxGraphBuilder::matMul(const std::string& node, const std::string& x, const NamedTensor& weight,
+                                     const std::string& output) {
+  return matMulNode(node, x, addInitializer(weight), output);
+}
+
+std::string OnnxGraphBuilder::convNode(const std::string& node, const std::string& x, const std::string& weight,
+                                       const std::string& bias, std::array<int64_t, 2> kernel, int64_t stride,
+                                       int64_t pad, const std::string& output) {
+  auto& n = addNode("Conv", node, {x, weight, bias}, output);
+  intsAttr(n, "kernel_shape", {kernel[0], kernel[1]});
   intsAttr(n, "strides", {stride, stride});
   intsAttr(n, "pads", {pad, pad, pad, pad});
   return n.output(0);
 }
 
-std::string OnnxGraphBuilder::convTranspose(const std::string& node, const std::string& x, const NamedTensor& weight,
-                                            const NamedTensor& bias, int64_t stride, const std::string& output) {
-  const int64_t kh = weight.value.size(2), kw = weight.value.size(3);
-  auto& n = addNode("ConvTranspose", node, {x, addInitializer(weight), addInitializer(bias)}, output);
-  intsAttr(n, "kernel_shape", {kh, kw});
+std::string OnnxGraphBuilder::convTransposeNode(const std::string& node, const std::string& x, const std::string& weight,
+                                                const std::string& bias, std::array<int64_t, 2> kernel, int64_t stride,
+                                                const std::string& output) {
+  auto& n = addNode("ConvTranspose", node, {x, weight, bias}, output);
+  intsAttr(n, "kernel_shape", {kernel[0], kernel[1]});
   intsAttr(n, "strides", {stride, stride});
   return n.output(0);
 }
 
-std::string OnnxGraphBuilder::matMul(const std::string& node, const std::string& x, const NamedTensor& weight,
-                                     const std::string& output) {
-  return addNode("MatMul", node, {x, addInitializer(weight)}, output).output(0);
+std::string OnnxGraphBuilder::matMulNode(const std::string& node, const std::string& x, const std::string& weight,
+                                         const std::string& output) {
+  return addNode("MatMul", node, {x, weight}, output).output(0);
+}
+
+std::string OnnxGraphBuilder::quantizeLinear(const std::string& node, const std::string& x, const std::string& scale,
+                                             const std::string& zeroPoint, const std::string& output) {
+  return addNode("QuantizeLinear", node, {x, scale, zeroPoint}, output).output(0);
+}
+
+std::string OnnxGraphBuilder::dequantizeLinear(const std::string& node, const std::string& x, const std::string& scale,
+                                               const std::string& zeroPoint, std::optional<int64_t> axis,
+                                               const std::string& output) {
+  auto& n = addNode("DequantizeLinear", node, {x, scale, zeroPoint}, output);
+  if (axis) intAttr(n, "axis", *axis);
+  return n.output(0);
 }
 
 std::string OnnxGraphBuilder::addBias(const std::string& node, const std::string& x, const NamedTensor& bias,

@@ -7,6 +7,8 @@
 #include <ATen/ATen.h>
 #include <onnx/onnx_pb.h>
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +41,7 @@ class OnnxGraphBuilder {
   // float32 graph inputs and outputs.
   void addInput(const std::string& name, const OnnxShape& shape);
   void addOutput(const std::string& name, const OnnxShape& shape);
-  // float32 or int64; returns the name. Names must be unique.
+  // float32, int64 or int8 (quantized weights, zero points); returns the name. Names must be unique.
   std::string addInitializer(const NamedTensor& t);
 
   // Each layer returns the name of its output tensor: `output` when given, else the node name.
@@ -49,6 +51,20 @@ class OnnxGraphBuilder {
   std::string convTranspose(const std::string& node, const std::string& x, const NamedTensor& weight,
                             const NamedTensor& bias, int64_t stride, const std::string& output = "");
   std::string matMul(const std::string& node, const std::string& x, const NamedTensor& weight, const std::string& output = "");
+  // The same layers on tensors that already exist (a DequantizeLinear's output as the weight): the kernel
+  // size is given since there is no tensor to read it from.
+  std::string convNode(const std::string& node, const std::string& x, const std::string& weight, const std::string& bias,
+                       std::array<int64_t, 2> kernel, int64_t stride, int64_t pad, const std::string& output = "");
+  std::string convTransposeNode(const std::string& node, const std::string& x, const std::string& weight,
+                                const std::string& bias, std::array<int64_t, 2> kernel, int64_t stride,
+                                const std::string& output = "");
+  std::string matMulNode(const std::string& node, const std::string& x, const std::string& weight,
+                         const std::string& output = "");
+  // QuantizeLinear / DequantizeLinear on named scale and zero-point tensors; axis for per-channel scales.
+  std::string quantizeLinear(const std::string& node, const std::string& x, const std::string& scale,
+                             const std::string& zeroPoint, const std::string& output = "");
+  std::string dequantizeLinear(const std::string& node, const std::string& x, const std::string& scale,
+                               const std::string& zeroPoint, std::optional<int64_t> axis, const std::string& output = "");
   std::string addBias(const std::string& node, const std::string& x, const NamedTensor& bias, const std::string& output = "");
   std::string relu(const std::string& node, const std::string& x, const std::string& output = "");
   std::string reduceMax(const std::string& node, const std::string& x, const std::vector<int64_t>& axes, bool keepdims,

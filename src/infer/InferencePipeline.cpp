@@ -89,4 +89,16 @@ std::vector<Detection> InferencePipeline::run(const at::Tensor& points, Inferenc
   return dets;
 }
 
+HeadOutputs InferencePipeline::forwardNetwork(const std::vector<at::Tensor>& clouds) {
+  torch::NoGradGuard noGrad;
+  const PillarFeatureOptions fo = pillarFeatureOptionsFor(cfg_);
+  std::vector<at::Tensor> canvases;
+  for (const at::Tensor& points : clouds) {
+    const Voxels voxels = voxelizer_.voxelize(selectPointFeatures(points, cfg_.voxelEncoder.useIntensity()));
+    const at::Tensor pillars = model_->encodePillars(buildPillarFeatures(voxels, fo).to(device_));
+    canvases.push_back(model_->scatter(pillars, voxels.coords, 1));
+  }
+  return model_->forwardDense(canvases.size() == 1 ? canvases[0] : at::cat(canvases, 0));
+}
+
 }  // namespace cpq

@@ -37,6 +37,11 @@ class InferencePipeline {
   // points: [N, 5] float32 x, y, z, intensity, time lag (readPcdBin's layout). An empty cloud gives no
   // detections. trace, when given, receives every intermediate tensor (on the CPU) and stage times.
   std::vector<Detection> run(const at::Tensor& points, InferenceTrace* trace = nullptr);
+  // The network alone on a batch of clouds (their canvases stacked on the batch axis): no decoding and
+  // no per-stage synchronisation. Calibration and error measurements use it.
+  HeadOutputs forwardNetwork(const std::vector<at::Tensor>& clouds);
+  CenterPoint& model() { return model_; }
+  const at::Device& device() const { return device_; }
 
  private:
   CenterPointConfig cfg_;

@@ -4,12 +4,14 @@ namespace cpq {
 
 ConvModuleImpl::ConvModuleImpl(int in, int out, int kernel, float eps, float momentum) {
   conv = register_module(
-      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false)));
-  bn = register_module("bn",
-                       torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
+      "conv", QuantConv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false)));
+  bn = register_module("bn", FoldableBatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
 }
 
-at::Tensor ConvModuleImpl::forward(const at::Tensor& x) { return at::relu(bn->forward(conv->forward(x))); }
+at::Tensor ConvModuleImpl::forward(const at::Tensor& x) {
+  const at::Tensor y = bn->forward(conv->forward(x));
+  return conv->fusedRelu() ? y : at::relu(y);
+}
 
 SeparateHeadImpl::SeparateHeadImpl(const HeadConfig& cfg, int numClasses) {
   std::vector<HeadBranch> branches = cfg.commonHeads;
@@ -21,7 +23,7 @@ SeparateHeadImpl::SeparateHeadImpl(const HeadConfig& cfg, int numClasses) {
       seq->push_back(ConvModule(in, cfg.headConv, cfg.finalKernel, cfg.normEps, cfg.normMomentum));
       in = cfg.headConv;
     }
-    auto final = torch::nn::Conv2d(
+    auto final = QuantConv2d(
         torch::nn::Conv2dOptions(in, b.outChannels, cfg.finalKernel).padding(cfg.finalKernel / 2).bias(true));
     // From-scratch heatmap logits start at sigmoid(-4.595) ~ 0.01 (CenterNet's focal-loss prior).
     if (b.name == "heatmap") torch::nn::init::constant_(final->bias, cfg.initBias);

@@ -6,17 +6,19 @@
 
 #include "config/CenterPointConfig.h"
 #include "model/TaskOutputs.h"
+#include "quant/QuantLayers.h"
 
 namespace cpq {
 
-// mmcv's ConvModule with a BN and a ReLU: children `conv` and `bn`.
+// mmcv's ConvModule with a BN and a ReLU: children `conv` and `bn` (the ReLU is functional; ReLU fusion
+// moves it into the conv).
 class ConvModuleImpl : public torch::nn::Module {
  public:
   ConvModuleImpl(int in, int out, int kernel, float eps, float momentum);
   at::Tensor forward(const at::Tensor& x);
 
-  torch::nn::Conv2d conv{nullptr};
-  torch::nn::BatchNorm2d bn{nullptr};
+  QuantConv2d conv{nullptr};
+  FoldableBatchNorm2d bn{nullptr};
 };
 TORCH_MODULE(ConvModule);
 

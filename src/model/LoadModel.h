@@ -9,7 +9,8 @@
 namespace cpq {
 
 // Loads weights by AWML's names; a checkpoint that does not fit the config is one cpq::Error listing
-// every offending key. The model is returned in eval mode on the CPU.
+// every offending key. The model is returned in eval mode on the CPU. A fake-quant checkpoint (with `_amax`
+// keys) gives its fused model with quantizers quantizing.
 CenterPoint loadCenterPoint(const CenterPointConfig& cfg, const std::string& checkpointPath);
 
 // checkpointPath when given, else random init from seed.

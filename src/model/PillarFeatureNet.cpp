@@ -7,9 +7,9 @@ PFNLayerImpl::PFNLayerImpl(int inChannels, int outChannels, bool lastLayer, floa
   // A non-last layer outputs half its width per point and concatenates the repeated pillar max.
   const int units = lastLayer ? outChannels : outChannels / 2;
   norm = register_module(
-      "norm", torch::nn::BatchNorm1d(torch::nn::BatchNormOptions(units).eps(eps).momentum(momentum)));
+      "norm", FoldableBatchNorm1d(torch::nn::BatchNormOptions(units).eps(eps).momentum(momentum)));
   linear =
-      register_module("linear", torch::nn::Linear(torch::nn::LinearOptions(inChannels, units).bias(false)));
+      register_module("linear", QuantLinear(torch::nn::LinearOptions(inChannels, units).bias(false)));
 }
 
 at::Tensor PFNLayerImpl::forward(const at::Tensor& inputs) {
@@ -18,7 +18,7 @@ at::Tensor PFNLayerImpl::forward(const at::Tensor& inputs) {
   // channel (statistics over all points of all pillars) without two transposing copies.
   const int64_t channels = x.size(2);
   x = norm->forward(x.reshape({-1, channels})).view(x.sizes());
-  x = at::relu(x);
+  if (!linear->fusedRelu()) x = at::relu(x);
   at::Tensor xMax = std::get<0>(x.max(1, /*keepdim=*/true));
   if (lastLayer_) return xMax;
   return at::cat({x, xMax.expand({-1, inputs.size(1), -1})}, 2);

@@ -6,6 +6,7 @@
 #include <torch/nn.h>
 
 #include "config/CenterPointConfig.h"
+#include "quant/QuantLayers.h"
 
 namespace cpq {
 
@@ -16,8 +17,8 @@ class PFNLayerImpl : public torch::nn::Module {
   PFNLayerImpl(int inChannels, int outChannels, bool lastLayer, float eps, float momentum);
   at::Tensor forward(const at::Tensor& x);  // [N, P, in] -> [N, 1, out] (last) or [N, P, 2*(out/2)]
 
-  torch::nn::BatchNorm1d norm{nullptr};  // registered before `linear`, as mmdet3d does
-  torch::nn::Linear linear{nullptr};
+  FoldableBatchNorm1d norm{nullptr};  // registered before `linear`, as mmdet3d does
+  QuantLinear linear{nullptr};
 
  private:
   bool lastLayer_;

@@ -1,13 +1,15 @@
 #include "model/SECOND.h"
 
+#include "quant/QuantLayers.h"
+
 namespace cpq {
 
 void appendConvBnRelu(torch::nn::Sequential& seq, int in, int out, int kernel, int stride, int padding,
                       float eps, float momentum) {
-  seq->push_back(torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
-  seq->push_back(torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
-  seq->push_back(torch::nn::ReLU());
+  seq->push_back(
+      QuantConv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
+  seq->push_back(FoldableBatchNorm2d(torch::nn::BatchNormOptions(out).eps(eps).momentum(momentum)));
+  seq->push_back(FusableReLU());
 }
 
 SECONDImpl::SECONDImpl(const BackboneConfig& cfg) {

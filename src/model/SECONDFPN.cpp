@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "quant/QuantLayers.h"
+
 namespace cpq {
 
 SECONDFPNImpl::SECONDFPNImpl(const NeckConfig& cfg) {
@@ -12,15 +14,14 @@ SECONDFPNImpl::SECONDFPNImpl(const NeckConfig& cfg) {
     torch::nn::Sequential deblock;
     if (s > 1 || (s == 1 && !cfg.useConvForNoStride)) {
       const int k = static_cast<int>(std::lround(s));
-      deblock->push_back(
-          torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(k).bias(false)));
+      deblock->push_back(QuantConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).stride(k).bias(false)));
     } else {
       const int k = static_cast<int>(std::lround(1.0 / s));
-      deblock->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k).stride(k).bias(false)));
+      deblock->push_back(QuantConv2d(torch::nn::Conv2dOptions(in, out, k).stride(k).bias(false)));
     }
     deblock->push_back(
-        torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(cfg.normEps).momentum(cfg.normMomentum)));
-    deblock->push_back(torch::nn::ReLU());
+        FoldableBatchNorm2d(torch::nn::BatchNormOptions(out).eps(cfg.normEps).momentum(cfg.normMomentum)));
+    deblock->push_back(FusableReLU());
     deblocks->push_back(deblock);
   }
 }

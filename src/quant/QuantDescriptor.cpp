@@ -1,0 +1,62 @@
+#include "quant/QuantDescriptor.h"
+
+#include "core/Error.h"
+
+namespace cpq {
+
+std::string toString(CalibrationMethod m) {
+  switch (m) {
+    case CalibrationMethod::Max:
+      return "max";
+    case CalibrationMethod::Histogram:
+      return "histogram";
+  }
+  return "unknown";
+}
+
+std::string toString(AmaxMethod m) {
+  switch (m) {
+    case AmaxMethod::Max:
+      return "max";
+    case AmaxMethod::Percentile:
+      return "percentile";
+    case AmaxMethod::Mse:
+      return "mse";
+    case AmaxMethod::Entropy:
+      return "entropy";
+  }
+  return "unknown";
+}
+
+CalibrationMethod calibrationMethodFromString(const std::string& s) {
+  if (s == "max") return CalibrationMethod::Max;
+  if (s == "histogram") return CalibrationMethod::Histogram;
+  throw Error("unknown calibration method '" + s + "' (expected max or histogram)");
+}
+
+AmaxMethod amaxMethodFromString(const std::string& s) {
+  if (s == "max") return AmaxMethod::Max;
+  if (s == "percentile") return AmaxMethod::Percentile;
+  if (s == "mse") return AmaxMethod::Mse;
+  if (s == "entropy") return AmaxMethod::Entropy;
+  throw Error("unknown amax method '" + s + "' (expected max, percentile, mse or entropy)");
+}
+
+QuantDescriptor QuantDescriptor::activation(CalibrationMethod method, int64_t numBins, bool skipZeros) {
+  QuantDescriptor d;
+  d.narrowRange = false;  // TensorRT activations use [-128, 127]
+  d.calibMethod = method;
+  d.numBins = numBins;
+  d.skipZeros = skipZeros;
+  return d;
+}
+
+QuantDescriptor QuantDescriptor::weight(std::optional<int64_t> axis) {
+  QuantDescriptor d;
+  d.axis = axis;
+  d.narrowRange = true;  // TensorRT weights use [-127, 127]
+  d.calibMethod = CalibrationMethod::Max;
+  return d;
+}
+
+}  // namespace cpq
