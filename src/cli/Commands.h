@@ -14,5 +14,7 @@ void addTrainCommand(CLI::App& app);
 void addSynthCommand(CLI::App& app);
 void addRenderCommand(CLI::App& app);
 void addPtqCommand(CLI::App& app);
+void addSensitivityCommand(CLI::App& app);
+void addQatCommand(CLI::App& app);
 
 }  // namespace cpq::cli

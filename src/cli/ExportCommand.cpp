@@ -2,13 +2,13 @@
 // --quantized, from a fake-quant checkpoint as INT8 Q/DQ graphs for TensorRT (docs/export_int8.md).
 #include <spdlog/spdlog.h>
 
-#include "checkpoint/Checkpoint.h"
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
 #include "export/AutowareParamFile.h"
 #include "export/CenterPointOnnxExport.h"
+#include "export/IoPrecision.h"
 #include "export/QdqOnnx.h"
 #include "quant/QuantInsertion.h"
 #include "quant/QuantizedCheckpoint.h"
@@ -17,16 +17,15 @@ namespace cpq::cli {
 
 namespace {
 
-// The float model; a fake-quant checkpoint given without --quantized gets a hint instead of a bare
-// list of unexpected keys.
+// The float model. A fake-quant checkpoint loads as a quantized model; without --quantized it is refused
+// rather than silently exported as INT8 (the flag is what says the files are for TensorRT INT8).
 CenterPoint floatModel(const CenterPointConfig& cfg, const std::string& checkpoint, uint64_t seed) {
-  try {
-    return modelFromWeightOptions(cfg, checkpoint, seed);
-  } catch (const Error& e) {
-    if (checkpoint.empty() || !isQuantizedStateDict(loadCheckpoint(checkpoint))) throw;
-    throw Error(std::string(e.what()) + "\n" + checkpoint +
-                " holds _amax keys: it is a quantized (fake-quant) checkpoint; export it with --quantized");
+  CenterPoint model = modelFromWeightOptions(cfg, checkpoint, seed);
+  if (!quantizedLayers(*model).empty()) {
+    throw fileError(checkpoint, "holds _amax keys: it is a quantized (fake-quant) checkpoint; export it with "
+                                "--quantized (INT8 Q/DQ graphs for TensorRT)");
   }
+  return model;
 }
 
 // The layers the INT8 graphs will quantize; cpq::Error when there is none (nothing would be INT8).
@@ -71,9 +70,7 @@ void addExportCommand(CLI::App& app) {
     OnnxExportOptions options = a.options;
     std::string what;
     if (a.quantized) {
-      options.inputPrecision = ioPrecisionFromString(cfg.quantization.inputPrecision, "quantization.precision.input");
-      options.outputPrecision =
-          ioPrecisionFromString(cfg.quantization.outputPrecision, "quantization.precision.output");
+      options = withQuantizationPrecision(options, cfg.quantization);
       CenterPoint model = loadQuantizedCenterPoint(cfg, a.checkpoint);
       const std::vector<std::string> layers = int8Layers(model, a.checkpoint);
       exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);

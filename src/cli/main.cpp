@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   cpq::cli::addSynthCommand(app);
   cpq::cli::addRenderCommand(app);
   cpq::cli::addPtqCommand(app);
+  cpq::cli::addSensitivityCommand(app);
+  cpq::cli::addQatCommand(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
     app.parse(argc, argv);

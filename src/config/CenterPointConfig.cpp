@@ -449,6 +449,7 @@ void readQuantization(ConfigReader& r, CenterPointConfig& c) {
   q.outputPrecision = r.get<std::string>(p + "precision.output", q.outputPrecision);
   q.weightPrecision = r.get<std::string>(p + "precision.weights", q.weightPrecision);
   q.convTransposePerChannel = r.get<bool>(p + "conv_transpose_per_channel", q.convTransposePerChannel);
+  q.learnAmax = r.get<bool>(p + "qat.learn_amax", q.learnAmax);
   requireOneOf(r, p + "mode", q.mode, {"ptq", "qat"});
   requireOneOf(r, p + "calibration.method", q.method, {"histogram", "max"});
   requireOneOf(r, p + "calibration.amax_method", q.amaxMethod, {"mse", "percentile", "entropy"});

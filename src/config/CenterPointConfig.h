@@ -136,6 +136,7 @@ struct QuantizationConfig {
   std::string outputPrecision = "fp32";  // fp32 | fp16
   std::string weightPrecision = "int8";  // int8 | fp16 (fp16 = quantization off)
   bool convTransposePerChannel = false;  // ConvTranspose2d weight amax per output channel (axis 1)
+  bool learnAmax = false;                // QAT: PACT-style learnable activation amax (qat.learn_amax)
 };
 
 struct CenterPointConfig {

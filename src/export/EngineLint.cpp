@@ -24,7 +24,8 @@ bool isWeightedLayer(const std::string& op) {
 }
 
 std::string label(const onnx::NodeProto& n) {
-  return n.op_type() + " '" + (n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name()) + "'";
+  return n.op_type() + " '" +
+         (n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name()) + "'";
 }
 
 // The values of a constant tensor as doubles (float32, int8, uint8); nullopt for other types.
@@ -45,11 +46,13 @@ std::optional<std::vector<double>> valuesOf(const onnx::TensorProto& t) {
     } else {
       for (float f : t.float_data()) v.push_back(f);
     }
-  } else if (t.data_type() == onnx::TensorProto_DataType_INT8 || t.data_type() == onnx::TensorProto_DataType_UINT8) {
+  } else if (t.data_type() == onnx::TensorProto_DataType_INT8 ||
+             t.data_type() == onnx::TensorProto_DataType_UINT8) {
     const bool isSigned = t.data_type() == onnx::TensorProto_DataType_INT8;
     if (t.has_raw_data()) {
       if (raw.size() != static_cast<size_t>(count)) return std::nullopt;
-      for (char c : raw) v.push_back(isSigned ? static_cast<double>(static_cast<int8_t>(c)) : static_cast<uint8_t>(c));
+      for (char c : raw)
+        v.push_back(isSigned ? static_cast<double>(static_cast<int8_t>(c)) : static_cast<uint8_t>(c));
     } else {
       for (int32_t x : t.int32_data()) v.push_back(x);
     }
@@ -127,13 +130,15 @@ class Linter {
     auto record = [&](const onnx::ValueInfoProto& v) {
       if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
       std::vector<int64_t> dims;
-      for (const auto& d : v.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+      for (const auto& d : v.type().tensor_type().shape().dim())
+        dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
       shapes_[v.name()] = dims;
     };
     for (const auto& v : copy.graph().input()) record(v);
     for (const auto& v : copy.graph().value_info()) record(v);
     for (const auto& v : copy.graph().output()) record(v);
-    for (const auto& [name, t] : constants_) shapes_[name] = std::vector<int64_t>(t->dims().begin(), t->dims().end());
+    for (const auto& [name, t] : constants_)
+      shapes_[name] = std::vector<int64_t>(t->dims().begin(), t->dims().end());
   }
 
   void checkOpset() {
@@ -167,13 +172,15 @@ class Linter {
     } else if (scale->data_type() != onnx::TensorProto_DataType_FLOAT) {
       add(who + ": scale '" + scaleName + "' is " + typeName(scale->data_type()) + ", not FLOAT");
     } else if (scale->dims_size() > 1) {
-      add(who + ": scale '" + scaleName + "' has rank " + std::to_string(scale->dims_size()) + "; it must be a scalar or 1-D");
+      add(who + ": scale '" + scaleName + "' has rank " + std::to_string(scale->dims_size()) +
+          "; it must be a scalar or 1-D");
     } else if (const auto v = valuesOf(*scale); !v) {
       add(who + ": scale '" + scaleName + "' cannot be read");
     } else {
       for (double s : *v) {
         if (!(std::isfinite(s) && s > 0)) {
-          add(who + ": scale '" + scaleName + "' holds " + formatValue(s) + "; scales must be positive and finite");
+          add(who + ": scale '" + scaleName + "' holds " + formatValue(s) +
+              "; scales must be positive and finite");
           break;
         }
       }
@@ -185,8 +192,10 @@ class Linter {
         add(who + " has no zero point: its output would be UINT8; TensorRT needs an INT8 zero point 0");
       } else {
         const onnx::TensorProto* x = constantOf(n.input(0));
-        const bool int8Input = fromOp(n.input(0), kQ) || (x && x->data_type() == onnx::TensorProto_DataType_INT8);
-        if (!int8Input) add(who + " has no zero point and its input '" + n.input(0) + "' is not known to be INT8");
+        const bool int8Input =
+            fromOp(n.input(0), kQ) || (x && x->data_type() == onnx::TensorProto_DataType_INT8);
+        if (!int8Input)
+          add(who + " has no zero point and its input '" + n.input(0) + "' is not known to be INT8");
       }
     } else {
       const std::string& zpName = n.input(2);
@@ -201,7 +210,8 @@ class Linter {
         bool zero = v.has_value();
         if (v)
           for (double z : *v) zero = zero && z == 0;
-        if (!zero) add(who + ": zero point '" + zpName + "' is not all 0; TensorRT takes symmetric quantization only");
+        if (!zero)
+          add(who + ": zero point '" + zpName + "' is not all 0; TensorRT takes symmetric quantization only");
         if (scale && (zp->dims_size() != scale->dims_size() ||
                       !std::equal(zp->dims().begin(), zp->dims().end(), scale->dims().begin()))) {
           add(who + ": zero point '" + zpName + "' and scale '" + scaleName + "' differ in shape");
@@ -266,8 +276,10 @@ class Linter {
       const bool sameAxis = !perChannel || axisOf(q) == axisOf(c);
       if (!sameScale || !sameZero || !sameAxis) {
         add(label(c) + " does not use the " +
-            std::string(!sameScale ? "scale" : !sameZero ? "zero point" : "axis") + " of " + label(q) +
-            " (a Q/DQ pair must be identical)");
+            std::string(!sameScale  ? "scale"
+                        : !sameZero ? "zero point"
+                                    : "axis") +
+            " of " + label(q) + " (a Q/DQ pair must be identical)");
       }
     }
   }
@@ -276,8 +288,10 @@ class Linter {
     if (n.input_size() < 2) return;
     const bool data = fromOp(n.input(0), kDq), weight = fromOp(n.input(1), kDq);
     if (data == weight) return;
-    add(label(n) + " is half-quantized: its " + (data ? "data input '" + n.input(0) + "'" : "weight '" + n.input(1) + "'") +
-        " comes from a DequantizeLinear but its " + (data ? "weight '" + n.input(1) + "'" : "data input '" + n.input(0) + "'") +
+    add(label(n) + " is half-quantized: its " +
+        (data ? "data input '" + n.input(0) + "'" : "weight '" + n.input(1) + "'") +
+        " comes from a DequantizeLinear but its " +
+        (data ? "weight '" + n.input(1) + "'" : "data input '" + n.input(0) + "'") +
         " does not (TensorRT needs both or neither quantized)");
   }
 

@@ -4,7 +4,7 @@
 // re-quantization, is refused here, where no TensorRT is installed. docs/export_int8.md lists the rules.
 //
 //  - the default-domain opset is >= 13 (per-channel Q/DQ);
-//  - every QuantizeLinear feeds only DequantizeLinear nodes, each with the identical scale, zero point and axis;
+//  - every QuantizeLinear feeds only DequantizeLinear nodes with the identical scale, zero point and axis;
 //  - every Q/DQ zero point is an INT8 constant of zeros (a QuantizeLinear without one would give UINT8);
 //  - every Q/DQ scale is a float32 constant, positive and finite, a scalar or 1-D;
 //  - a per-channel (1-D) scale has an axis within the tensor's rank and one value per slice of that axis;

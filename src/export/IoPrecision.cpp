@@ -22,7 +22,9 @@ onnx::NodeProto makeCast(const std::string& node, const std::string& in, const s
   return n;
 }
 
-void setElemType(onnx::ValueInfoProto& v, int type) { v.mutable_type()->mutable_tensor_type()->set_elem_type(type); }
+void setElemType(onnx::ValueInfoProto& v, int type) {
+  v.mutable_type()->mutable_tensor_type()->set_elem_type(type);
+}
 
 }  // namespace
 
@@ -30,6 +32,12 @@ IoPrecision ioPrecisionFromString(const std::string& s, const std::string& what)
   if (s == "fp32") return IoPrecision::Fp32;
   if (s == "fp16") return IoPrecision::Fp16;
   throw Error(what + ": '" + s + "' is not one of fp32, fp16");
+}
+
+OnnxExportOptions withQuantizationPrecision(OnnxExportOptions options, const QuantizationConfig& q) {
+  options.inputPrecision = ioPrecisionFromString(q.inputPrecision, "quantization.precision.input");
+  options.outputPrecision = ioPrecisionFromString(q.outputPrecision, "quantization.precision.output");
+  return options;
 }
 
 void applyIoPrecision(onnx::ModelProto& model, const OnnxExportOptions& options) {
@@ -65,7 +73,8 @@ void applyIoPrecision(onnx::ModelProto& model, const OnnxExportOptions& options)
           if (in == name) in = inside;
       }
       if (!produced) throw std::logic_error("ONNX export: no node produces the graph output " + name);
-      *graph->add_node() = makeCast(name + ".cast_to_float16", inside, name, onnx::TensorProto_DataType_FLOAT16);
+      *graph->add_node() =
+          makeCast(name + ".cast_to_float16", inside, name, onnx::TensorProto_DataType_FLOAT16);
       setElemType(output, onnx::TensorProto_DataType_FLOAT16);
     }
   }

@@ -29,8 +29,9 @@ std::string stateName(QuantizerState s) {
 void requireTensorRtQuantizer(const TensorQuantizerImpl& q, const std::string& name) {
   const QuantDescriptor& d = q.descriptor();
   if (d.isUnsigned) {
-    throw Error(name + ": an unsigned quantizer cannot be exported: TensorRT's explicit quantization takes signed "
-                       "INT8 with zero point 0 only (quantize with a signed descriptor)");
+    throw Error(name +
+                ": an unsigned quantizer cannot be exported: TensorRT's explicit quantization takes signed "
+                "INT8 with zero point 0 only (quantize with a signed descriptor)");
   }
   if (d.numBits != 8) {
     throw Error(name + ": num_bits " + std::to_string(d.numBits) +
@@ -40,8 +41,9 @@ void requireTensorRtQuantizer(const TensorQuantizerImpl& q, const std::string& n
   const at::Tensor a = q.amax().detach().to(at::kCPU, at::kDouble);
   if (a.numel() == 0) throw Error(name + ": its amax is empty");
   if (!at::isfinite(a).all().item<bool>() || (a < 0).any().item<bool>()) {
-    throw Error(name + ": amax must be finite and non-negative (min " + std::to_string(a.min().item<double>()) +
-                ", max " + std::to_string(a.max().item<double>()) + "); the calibration went wrong");
+    throw Error(name + ": amax must be finite and non-negative (min " +
+                std::to_string(a.min().item<double>()) + ", max " + std::to_string(a.max().item<double>()) +
+                "); the calibration went wrong");
   }
 }
 
@@ -52,8 +54,9 @@ at::Tensor weightAmax(const at::Tensor& weight, const TensorQuantizerImpl& q) {
   const auto& axis = q.descriptor().axis;
   const int64_t expected = axis ? weight.size(*axis) : 1;
   if (a.numel() != expected) {
-    throw std::logic_error("Q/DQ export: a weight amax with " + std::to_string(a.numel()) + " values for " +
-                           (axis ? std::to_string(expected) + " channels" : std::string("a per-tensor quantizer")));
+    throw std::logic_error(
+        "Q/DQ export: a weight amax with " + std::to_string(a.numel()) + " values for " +
+        (axis ? std::to_string(expected) + " channels" : std::string("a per-tensor quantizer")));
   }
   return a;
 }
@@ -67,18 +70,21 @@ bool exportsAsInt8(QuantLayer& layer, const std::string& name) {
   const QuantizerState si = in->state(), sw = w->state();
   if (si == QuantizerState::Disabled && sw == QuantizerState::Disabled) return false;
   if (si == QuantizerState::Calibrating || sw == QuantizerState::Calibrating) {
-    throw Error(name + ": its quantizers are still calibrating; compute amax and switch them to quantizing before "
-                       "exporting");
+    throw Error(name +
+                ": its quantizers are still calibrating; compute amax and switch them to quantizing before "
+                "exporting");
   }
   if (si != sw) {
-    throw Error(name + ": _input_quantizer is " + stateName(si) + " but _weight_quantizer is " + stateName(sw) +
+    throw Error(name + ": _input_quantizer is " + stateName(si) + " but _weight_quantizer is " +
+                stateName(sw) +
                 ": TensorRT needs both inputs of a quantized layer quantized (enable or disable both)");
   }
   const std::string inName = name + "._input_quantizer", wName = name + "._weight_quantizer";
   requireTensorRtQuantizer(*in, inName);
   requireTensorRtQuantizer(*w, wName);
   if (in->descriptor().axis) {
-    throw Error(inName + ": a per-channel activation quantizer (axis " + std::to_string(*in->descriptor().axis) +
+    throw Error(inName + ": a per-channel activation quantizer (axis " +
+                std::to_string(*in->descriptor().axis) +
                 ") cannot be exported: TensorRT takes per-tensor activation scales");
   }
   const auto& axis = w->descriptor().axis;
@@ -92,14 +98,16 @@ bool exportsAsInt8(QuantLayer& layer, const std::string& name) {
   if (w->amax().numel() != expected || in->amax().numel() != 1) {
     throw Error(name + ": amax sizes do not fit the layer (input " + std::to_string(in->amax().numel()) +
                 " values, weight " + std::to_string(w->amax().numel()) + " for " +
-                (axis ? std::to_string(expected) + " channels" : std::string("a per-tensor quantizer")) + ")");
+                (axis ? std::to_string(expected) + " channels" : std::string("a per-tensor quantizer")) +
+                ")");
   }
   return true;
 }
 
 at::Tensor qdqScale(const at::Tensor& amax, bool perChannel) {
   const at::Tensor a = amax.detach().to(at::kCPU, at::kFloat).contiguous().reshape({-1});
-  if (!perChannel && a.numel() != 1) throw std::logic_error("Q/DQ export: a per-tensor amax with several values");
+  if (!perChannel && a.numel() != 1)
+    throw std::logic_error("Q/DQ export: a per-tensor amax with several values");
   at::Tensor scale = at::empty({a.numel()}, at::kFloat);
   const float* src = a.data_ptr<float>();
   float* dst = scale.data_ptr<float>();
@@ -128,7 +136,8 @@ Int8Weight int8Weight(const at::Tensor& weight, const TensorQuantizerImpl& quant
 }
 
 Int8Weight transposedForMatMul(const Int8Weight& w) {
-  if (w.values.dim() != 2) throw std::logic_error("Q/DQ export: only a 2-D weight can be transposed for MatMul");
+  if (w.values.dim() != 2)
+    throw std::logic_error("Q/DQ export: only a 2-D weight can be transposed for MatMul");
   std::optional<int64_t> axis;
   if (w.axis) axis = 1 - *w.axis;
   return {w.values.t().contiguous(), w.scale, axis};

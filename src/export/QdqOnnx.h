@@ -2,8 +2,8 @@
 // Q/DQ export of quantized layers (specs/quantization.md §3, docs/export_int8.md): what TensorRT's explicit
 // quantization consumes. A layer whose quantizers are both Quantizing becomes
 //
-//   x -> QuantizeLinear -> DequantizeLinear --------------------> Conv / ConvTranspose / MatMul -> (bias) -> Relu
-//   int8 weight initializer -> DequantizeLinear (per channel) --^
+//   x -> QuantizeLinear -> DequantizeLinear --------------------> Conv / ConvTranspose / MatMul -> (bias) ->
+//   Relu int8 weight initializer -> DequantizeLinear (per channel) --^
 //
 // scale = amax / 127 as float32 (1.0 where amax <= 2^-24, a dead tensor or channel whose weights are then 0),
 // zero point int8 0. Weights are written as INT8 initializers, round-half-even(w * 127 / amax) clamped to
@@ -49,8 +49,9 @@ Int8Weight transposedForMatMul(const Int8Weight& w);
 std::string addInputQdq(OnnxGraphBuilder& g, const std::string& layer, const std::string& x,
                         const TensorQuantizerImpl& quantizer);
 
-// The int8 initializer `initializerName` and its DequantizeLinear `<layer>._weight_quantizer.DequantizeLinear`
-// (scale / zero point `<layer>._weight_quantizer.scale` / `.zero_point`); returns the dequantized weight.
+// The int8 initializer `initializerName` and its DequantizeLinear
+// `<layer>._weight_quantizer.DequantizeLinear` (scale / zero point `<layer>._weight_quantizer.scale` /
+// `.zero_point`); returns the dequantized weight.
 std::string addWeightDq(OnnxGraphBuilder& g, const std::string& layer, const std::string& initializerName,
                         const Int8Weight& w);
 

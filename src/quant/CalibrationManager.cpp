@@ -80,7 +80,11 @@ std::vector<LayerCalibration> CalibrationManager::finish(const AmaxOptions& opti
     } else {
       AmaxOptions o = options;
       if (in->descriptor().calibMethod == CalibrationMethod::Max) o.method = AmaxMethod::Max;
-      in->loadCalibratedAmax(o);
+      try {
+        in->loadCalibratedAmax(o);
+      } catch (const Error& e) {
+        throw Error("calibration of " + name + ": " + e.what());
+      }
     }
     lc.inputAmax = in->amax().item<double>();
     in->enableQuantization();

@@ -108,6 +108,12 @@ void HistogramCalibrator::bin(const at::Tensor& absX, double max) {
     bins_ = grown;
     lastEdge_ = edge;
   }
+  // Exact zeros (most of a BEV map and of every ReLU output over empty cells) would pile histc's atomics
+  // onto bin 0: count them apart and move them below histc's range (values < 0 are ignored by histc).
+  // absX is this calibrator's own copy, so it may be overwritten.
+  const at::Tensor zeroMask = absX.eq(0);
+  const at::Tensor zeros = zeroMask.sum();
+  absX.masked_fill_(zeroMask, -1.0f);
   const at::Tensor flat = absX.view({-1});
   for (int64_t offset = 0; offset < numel; offset += kExactChunk) {
     const int64_t length = std::min(kExactChunk, numel - offset);
@@ -115,10 +121,9 @@ void HistogramCalibrator::bin(const at::Tensor& absX, double max) {
     hist_.add_(at::histc(flat.narrow(0, offset, length), bins_, 0, lastEdge_));
   }
   if (skipZeros_) {
-    // Zeros all land in bin 0; take them out again on the device rather than compacting x.
-    const at::Tensor zeros = at::rsub(at::count_nonzero(absX), numel);
-    hist_.narrow(0, 0, 1).sub_(zeros);
     zerosSkippedDevice_ = zerosSkippedDevice_.defined() ? zerosSkippedDevice_ + zeros : zeros;
+  } else {
+    hist_.narrow(0, 0, 1).add_(zeros);
   }
 }
 

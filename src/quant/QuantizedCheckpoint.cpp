@@ -25,6 +25,7 @@ QuantRecipe quantRecipeFor(const QuantizationConfig& q) {
   QuantRecipe r;
   const CalibrationMethod m = calibrationMethodFromString(q.method);
   r.input = QuantDescriptor::activation(m, q.numBins, q.skipZeros);
+  r.input.learnAmax = q.learnAmax;
   if (q.convTransposePerChannel) r.convTransposeWeightAxis = 1;
   r.skipPrefixes = q.sensitiveLayers;
   return r;

@@ -1,5 +1,7 @@
 #include "train/TrainStep.h"
 
+#include "quant/QuantLayers.h"
+
 #include <torch/nn/utils/clip_grad.h>
 
 namespace cpq {
@@ -22,6 +24,12 @@ void applySchedule(torch::optim::Optimizer& optimizer, const ScheduleValues& val
   }
 }
 
+void trainWithFrozenNorms(CenterPoint& model) {
+  model->train();
+  for (auto& m : model->modules(/*include_self=*/false))
+    if (dynamic_cast<FoldableNorm*>(m.get())) m->eval();
+}
+
 HeadOutputs forwardBatch(CenterPoint& model, const TrainBatch& batch) {
   const at::Tensor pillars = model->encodePillars(batch.features);
   const at::Tensor canvas = model->scatter(pillars, batch.coords, batch.batchSize);
@@ -30,7 +38,8 @@ HeadOutputs forwardBatch(CenterPoint& model, const TrainBatch& batch) {
 
 StepResult TrainStep::run(CenterPoint& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
                           const ScheduleValues& schedule, const GradientHook& afterBackward) const {
-  model->train();
+  if (freezeNorms_) trainWithFrozenNorms(model);
+  else model->train();
   applySchedule(optimizer, schedule);
   optimizer.zero_grad();
   const LossTerms losses = computeLosses(cfg_, forwardBatch(model, batch), batch.targets);

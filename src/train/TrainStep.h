@@ -40,7 +40,8 @@ class TrainStep {
  public:
   using GradientHook = std::function<void(CenterPoint&)>;
 
-  explicit TrainStep(const CenterPointConfig& cfg) : cfg_(cfg) {}
+  // freezeNorms: BatchNorms stay in eval mode (running statistics fixed), as QAT with frozen BN wants.
+  explicit TrainStep(const CenterPointConfig& cfg, bool freezeNorms = false) : cfg_(cfg), freezeNorms_(freezeNorms) {}
 
   // batch must already be on the model's device (TrainBatch::to). Reading the loss values back is the
   // step's one host sync.
@@ -49,6 +50,10 @@ class TrainStep {
 
  private:
   CenterPointConfig cfg_;
+  bool freezeNorms_ = false;
 };
+
+// Train mode for everything except BatchNorms (their statistics stay fixed).
+void trainWithFrozenNorms(CenterPoint& model);
 
 }  // namespace cpq

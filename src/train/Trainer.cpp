@@ -18,6 +18,7 @@
 #include "train/LrSchedule.h"
 #include "train/OptimizerState.h"
 #include "train/TrainStep.h"
+#include "core/Fingerprint.h"
 
 namespace cpq {
 namespace fs = std::filesystem;
@@ -59,19 +60,18 @@ nlohmann::ordered_json EpochRecord::toJson() const {
   return j;
 }
 
-// FNV-1a of the config file's text: a resumed run must use the config it was started with. (A
-// fingerprint, not a security hash; written here because no hash library is among our dependencies.)
+// A resumed run must use the config it was started with.
 std::string configFingerprint(const CenterPointConfig& cfg) {
   if (cfg.sourcePath.empty() || !fs::exists(cfg.sourcePath)) return "";
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : readFileToString(cfg.sourcePath)) h = (h ^ ch) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
+  return fileFingerprint(cfg.sourcePath);
 }
 
 nlohmann::ordered_json runSettings(const CenterPointConfig& cfg, const TrainerOptions& o) {
   const OptimizerConfig c = effectiveOptimizer(cfg, o);
-  return {{"epochs", c.epochs}, {"batch_size", c.batchSize}, {"lr", c.lr},
-          {"seed", o.seed},     {"augment", o.augment},      {"config_fnv1a", configFingerprint(cfg)}};
+  nlohmann::ordered_json j = {{"epochs", c.epochs}, {"batch_size", c.batchSize}, {"lr", c.lr},
+                              {"seed", o.seed},     {"augment", o.augment},      {"config_fnv1a", configFingerprint(cfg)}};
+  for (auto it = o.extraSettings.begin(); it != o.extraSettings.end(); ++it) j[it.key()] = it.value();
+  return j;
 }
 
 Trainer::Trainer(const CenterPointConfig& cfg, CenterPoint model, const DetectionDataset& train,
@@ -95,7 +95,8 @@ std::optional<double> Trainer::validate() {
   eo.rangeBuckets = RangeBucketConfig::fromRanges(cfg_.classNames, cfg_.evaluation.rangeBuckets);
   const EvaluationReport r = evaluatePredictions(
       samples, detectionsToResults(*val_, frames, dets, cfg_.classNames), eo, "validation");
-  model_->train();
+  if (opt_.freezeNorms) trainWithFrozenNorms(model_);
+  else model_->train();
   return r.t4->mAP.at("overall");
 }
 
@@ -164,7 +165,7 @@ TrainResult Trainer::run() {
 
   const int64_t itersPerEpoch = int64_t((train_.size() + size_t(oc.batchSize) - 1) / size_t(oc.batchSize));
   const TwoPhaseCosineSchedule schedule = awmlSchedule(oc, itersPerEpoch);
-  const TrainStep trainStep(cfg_);
+  const TrainStep trainStep(cfg_, opt_.freezeNorms);
   for (int epoch = startEpoch; epoch <= oc.epochs; ++epoch) {
     BatchPlan plan = planEpoch(train_.size(), oc.batchSize, opt_.seed, uint64_t(epoch));
     plan.augment = opt_.augment;

@@ -35,6 +35,10 @@ struct TrainerOptions {
   bool resume = false;
   at::Device device = at::kCPU;
   bool augment = true;
+  bool freezeNorms = false;  // BatchNorm statistics fixed (QAT)
+  // Recorded with the run settings (a resume must match them): e.g. QAT's mode, base checkpoint and
+  // calibration hashes.
+  nlohmann::ordered_json extraSettings = nlohmann::ordered_json::object();
   // Called after each checkpoint with the paths written (e.g. to copy them off a GPU machine).
   std::function<void(const std::vector<std::string>&)> onCheckpoint;
 };

@@ -1,7 +1,13 @@
 // `ptq` end to end on a small generated dataset and a briefly trained model, through the built CLI.
 #include <gtest/gtest.h>
 
+#include <onnx/onnx_pb.h>
+
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +26,8 @@ using testing::runCli;
 
 class PtqCli : public ::testing::Test {
  protected:
-  static fs::path root() { return testing::tempRoot() / "cpq_ptq_cli"; }
+  // Per process: concurrent runs of the suite (developers, CI retries) must not share a folder.
+  static fs::path root() { return testing::tempRoot() / ("cpq_ptq_cli_" + std::to_string(getpid())); }
   static std::string data() { return (root() / "data").string(); }
   static std::string config() { return (root() / "small.yaml").string(); }
   static std::string weights() { return (root() / "work" / "epoch_2.safetensors").string(); }
@@ -130,6 +137,119 @@ TEST_F(PtqCli, FullInt8AndMaxCalibration) {
     EXPECT_EQ(l["method"], "max");
     EXPECT_FLOAT_EQ(l["input_amax"].get<float>(), l["input_max_abs"].get<float>());
   }
+}
+
+// The first data row's layer of a sensitivity CSV.
+std::string topLayer(const std::string& csvPath) {
+  std::istringstream in(readFileToString(csvPath));
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  return row.substr(0, row.find(','));
+}
+
+TEST_F(PtqCli, SabotagedLayerIsRankedMostSensitiveByTheFullAndTheProxyProfile) {
+  auto r = runCli(ptqArgs(out("sab")) + " --full-int8 --method max");
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto calib = readJson((root() / "sab" / "int8.calib.json").string());
+  const std::string victim = "pts_neck.deblocks.1.0";
+  const std::string key = victim + "._input_quantizer._amax";
+  calib["amax"][key] = calib["amax"][key].get<double>() * 0.01;  // clips almost everything
+  const std::string sabotaged = (root() / "sab" / "sabotaged.calib.json").string();
+  writeStringAtomically(sabotaged, calib.dump(2));
+  const std::string common = "sensitivity --config " + quote(config()) + " --checkpoint " + quote(weights()) +
+                             " --data " + quote(data()) + " --calib " + quote(sabotaged) +
+                             " --eval-frames 2 --proxy-frames 1";
+  const std::string full = (root() / "sab" / "full.csv").string(), proxy = (root() / "sab" / "proxy.csv").string();
+  r = runCli(common + " --output " + quote(full));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(topLayer(full), victim) << readFileToString(full);
+  EXPECT_TRUE(fs::exists(root() / "sab" / "full.png"));
+  EXPECT_TRUE(fs::exists(root() / "sab" / "full.md"));
+  r = runCli(common + " --proxy --output " + quote(proxy));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(topLayer(proxy), victim) << readFileToString(proxy);
+}
+
+TEST_F(PtqCli, BudgetSelectsFloatLayersAndWritesTheYamlBlock) {
+  auto r = runCli(ptqArgs(out("budget")) + " --full-int8 --method max");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string csv = (root() / "budget" / "s.csv").string();
+  r = runCli("sensitivity --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --calib " + quote((root() / "budget" / "int8.calib.json").string()) +
+             " --eval-frames 3 --proxy-frames 1 --proxy --budget 0 --output " + quote(csv));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string yaml = readFileToString((root() / "budget" / "s.sensitive_layers.yaml").string());
+  EXPECT_NE(yaml.find("quantization:\n  sensitive_layers:"), std::string::npos) << yaml;
+  r = runCli("sensitivity --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --proxy --budget -0.1 --output " + quote((root() / "budget" / "neg.csv").string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_FALSE(fs::exists(root() / "budget" / "neg.csv"));
+}
+
+onnx::ModelProto readOnnx(const fs::path& p) {
+  onnx::ModelProto m;
+  std::ifstream in(p, std::ios::binary);
+  EXPECT_TRUE(m.ParseFromIstream(&in)) << p;
+  return m;
+}
+
+TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
+  const fs::path dir = root() / "qat";
+  const std::string output = (dir / "qat.safetensors").string();
+  auto r = runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+                  quote(data()) + " --calibrate-batches 4 --epochs 7 --batch-size 2 --lr 0.0001 --no-augment" +
+                  " --seed 3 --output " + quote(output) + " --onnx-dir " + quote((dir / "onnx").string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto state = readJson((dir / "qat_work" / "latest.json").string());
+  ASSERT_EQ(state["settings"]["mode"], "qat");
+  const auto& history = state["history"];
+  ASSERT_EQ(history.size(), 7u);
+  EXPECT_GE(state["step"].get<int>(), 20);
+  // The loss does not rise over the run.
+  EXPECT_LE(history.back()["mean_loss"].get<double>(), history.front()["mean_loss"].get<double>()) << history.dump();
+  // Every amax is still the calibration's (frozen), and the sensitive layers stayed float.
+  const auto calib = readJson((dir / "qat_work" / "calibration.json").string());
+  const StateDict sd = loadCheckpoint(output);
+  size_t amaxKeys = 0;
+  for (const auto& [name, t] : sd.items()) {
+    if (name.find("._amax") == std::string::npos) continue;
+    ++amaxKeys;
+    EXPECT_EQ(name.rfind("pts_voxel_encoder", 0), std::string::npos) << name;
+    EXPECT_EQ(name.rfind("pts_backbone.blocks.0.", 0), std::string::npos) << name;
+    const auto& v = calib["amax"][name];
+    if (v.is_number()) {
+      EXPECT_EQ(t.item<float>(), v.get<float>()) << name;
+    } else {
+      EXPECT_EQ(t.numel(), static_cast<int64_t>(v.size())) << name;
+    }
+  }
+  EXPECT_EQ(amaxKeys, calib["amax"].size());
+  // The ONNX: one QuantizeLinear per quantized layer's input, none in front of block 0.
+  const onnx::ModelProto g = readOnnx(dir / "onnx" / "pts_backbone_neck_head_centerpoint.onnx");
+  size_t quantize = 0;
+  for (const auto& node : g.graph().node()) {
+    if (node.op_type() == "QuantizeLinear") ++quantize;
+    if ((node.op_type() == "Conv") && node.name().rfind("pts_backbone.blocks.0.", 0) == 0)
+      for (const auto& in : node.input()) EXPECT_EQ(in.find("DequantizeLinear"), std::string::npos) << node.name();
+  }
+  EXPECT_EQ(quantize, amaxKeys / 2);
+  // The checkpoint evaluates to the last validation mAP (same frames).
+  const fs::path evalDir = dir / "eval";
+  r = runCli("eval --config " + quote(config()) + " --checkpoint " + quote(output) + " --data " + quote(data()) +
+             " --split val --metric t4 --out-dir " + quote(evalDir.string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(readJson((evalDir / "metrics.json").string())["t4"]["mAP"]["overall"].get<double>(),
+            history.back()["val_map_overall"].get<double>());
+}
+
+TEST_F(PtqCli, QatResumeOfAnFp32RunIsRefused) {
+  const auto r = runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+                        quote(data()) + " --epochs 1 --resume --work-dir " + quote((root() / "work").string()) +
+                        " --output " + quote((root() / "qat_bad" / "q.safetensors").string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("is not a QAT run"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(root() / "qat_bad" / "q.safetensors"));
 }
 
 }  // namespace

@@ -43,8 +43,8 @@ void setFloats(onnx::TensorProto& t, const std::vector<float>& v) {
   t.set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
 }
 
-onnx::TensorProto& addInit(onnx::ModelProto& m, const std::string& name, int type, const std::vector<int64_t>& dims,
-                           const std::string& raw) {
+onnx::TensorProto& addInit(onnx::ModelProto& m, const std::string& name, int type,
+                           const std::vector<int64_t>& dims, const std::string& raw) {
   auto* t = m.mutable_graph()->add_initializer();
   t->set_name(name);
   t->set_data_type(type);
@@ -53,8 +53,8 @@ onnx::TensorProto& addInit(onnx::ModelProto& m, const std::string& name, int typ
   return *t;
 }
 
-void addNode(onnx::ModelProto& m, const std::string& op, const std::string& name, const std::vector<std::string>& in,
-             const std::string& out) {
+void addNode(onnx::ModelProto& m, const std::string& op, const std::string& name,
+             const std::vector<std::string>& in, const std::string& out) {
   auto* n = m.mutable_graph()->add_node();
   n->set_op_type(op);
   n->set_name(name);

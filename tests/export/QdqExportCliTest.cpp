@@ -37,7 +37,8 @@ class ExportQuantizedCli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   RunResult exportCli(const std::string& weights, const std::string& extra = "") {
-    return runCli("export --config " + quote(config_) + " " + weights + " --out-dir " + quote(path("out")) + extra);
+    return runCli("export --config " + quote(config_) + " " + weights + " --out-dir " + quote(path("out")) +
+                  extra);
   }
 
   fs::path dir_;
@@ -49,7 +50,8 @@ TEST_F(ExportQuantizedCli, AFloatCheckpointIsNotAQuantizedOne) {
   saveCheckpoint(path("float.safetensors"), stateDictOf(*model));
   const RunResult r = exportCli("--checkpoint " + quote(path("float.safetensors")), " --quantized");
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("float.safetensors: has no _amax keys: not a quantized"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("float.safetensors: has no _amax keys: not a quantized"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(fs::exists(path("out")));
 }
 
@@ -66,6 +68,7 @@ TEST_F(ExportQuantizedCli, AQuantizedCheckpointWithoutTheFlagGetsAHint) {
   saveQuantizedCheckpoint(model, path("q.safetensors"), {});
   const RunResult r = exportCli("--checkpoint " + quote(path("q.safetensors")));
   EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("q.safetensors: holds _amax keys"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("export it with --quantized"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("out")));
 }

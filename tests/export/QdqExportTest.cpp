@@ -17,8 +17,8 @@
 #include "export/CenterPointOnnxExport.h"
 #include "export/EngineLint.h"
 #include "export/OnnxModelCheck.h"
-#include "export/VoxelEncoderOnnx.h"
 #include "export/QuantizedTinyModel.h"
+#include "export/VoxelEncoderOnnx.h"
 #include "quant/FakeQuantize.h"
 #include "support/TempRoot.h"
 #include "support/TinyConfig.h"
@@ -119,11 +119,13 @@ Built build(CenterPoint& model, const CenterPointConfig& cfg, const OnnxExportOp
 const onnx::NodeProto* layerNode(const Graph& g, const std::string& name) { return g.node(name); }
 
 // Everything placement means for one quantized layer; `weightAxis` is the DQ axis expected in the graph.
-void expectQuantizedLayer(const Graph& g, const std::string& name, QuantLayer& layer, std::optional<int64_t> weightAxis) {
+void expectQuantizedLayer(const Graph& g, const std::string& name, QuantLayer& layer,
+                          std::optional<int64_t> weightAxis) {
   SCOPED_TRACE(name);
   const onnx::NodeProto* n = layerNode(g, name);
   ASSERT_NE(n, nullptr);
-  // Data input: exactly one Q -> DQ pair, named after the layer's input quantizer, one shared scale / zero point.
+  // Data input: exactly one Q -> DQ pair, named after the layer's input quantizer, one shared scale / zero
+  // point.
   const onnx::NodeProto* dq = g.producer(n->input(0));
   ASSERT_NE(dq, nullptr);
   EXPECT_EQ(dq->op_type(), "DequantizeLinear");
@@ -237,7 +239,8 @@ void expectPlacement(CenterPoint& model, const Built& b, size_t expectedQuantize
     q += g->count("QuantizeLinear");
     dq += g->count("DequantizeLinear");
     for (const auto& t : g->m.graph().initializer()) {
-      const bool zeroPoint = t.name().size() > 11 && t.name().compare(t.name().size() - 11, 11, ".zero_point") == 0;
+      const bool zeroPoint =
+          t.name().size() > 11 && t.name().compare(t.name().size() - 11, 11, ".zero_point") == 0;
       int8 += t.data_type() == onnx::TensorProto_DataType_INT8 && !zeroPoint;
     }
     expectRelusFollowTheirConvs(*g);
@@ -302,10 +305,10 @@ TEST(QdqPlacement, QuantizedVoxelEncoderHasPerColumnMatMulWeightScales) {
   const Graph enc(b.encoder);
   std::vector<std::string> ops;
   for (const auto& n : b.encoder.graph().node()) ops.push_back(n.op_type());
-  EXPECT_EQ(ops, (std::vector<std::string>{"QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "MatMul", "Add",
-                                           "Relu", "ReduceMax", "Shape", "Expand", "Concat", "QuantizeLinear",
-                                           "DequantizeLinear", "DequantizeLinear", "MatMul", "Add", "Relu",
-                                           "ReduceMax"}));
+  EXPECT_EQ(ops, (std::vector<std::string>{"QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "MatMul",
+                                           "Add", "Relu", "ReduceMax", "Shape", "Expand", "Concat",
+                                           "QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "MatMul",
+                                           "Add", "Relu", "ReduceMax"}));
   const auto* wdq = enc.producer(enc.node("pts_voxel_encoder.pfn_layers.0.linear")->input(1));
   EXPECT_EQ(axisAttr(*wdq), 1);
   EXPECT_EQ(tensorOf(*enc.init(wdq->input(0))).sizes(), (at::IntArrayRef{11, 16}));  // [in, out]
@@ -343,7 +346,8 @@ TEST(QdqPlacement, AutowareLayoutReordersQuantizedDimAndRotRowsWithTheirScales) 
     EXPECT_EQ(da->input(0), name + ".weight_y_axis_reference_int8");
     const at::Tensor wp = tensorOf(*gp.init(dp->input(0))), wa = tensorOf(*ga.init(da->input(0)));
     const at::Tensor sp = tensorOf(*gp.init(dp->input(1))), sa = tensorOf(*ga.init(da->input(1)));
-    const at::Tensor order = branch == "dim" ? at::tensor({1, 0, 2}, at::kLong) : at::tensor({1, 0}, at::kLong);
+    const at::Tensor order =
+        branch == "dim" ? at::tensor({1, 0, 2}, at::kLong) : at::tensor({1, 0}, at::kLong);
     const at::Tensor sign = at::scalar_tensor(branch == "rot" ? -1 : 1, at::kChar);
     EXPECT_TRUE(at::equal(wa, wp.index_select(0, order) * sign)) << branch;
     EXPECT_TRUE(at::equal(sa, sp.index_select(0, order))) << branch;

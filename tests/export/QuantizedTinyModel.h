@@ -33,7 +33,8 @@ inline at::Tensor weightAbsMax(const at::Tensor& w, std::optional<int64_t> axis)
 }
 
 // The fused model with quantizers inserted (all disabled).
-inline CenterPoint fusedModelWithQuantizers(const CenterPointConfig& cfg, uint64_t seed, const QuantSetup& s) {
+inline CenterPoint fusedModelWithQuantizers(const CenterPointConfig& cfg, uint64_t seed,
+                                            const QuantSetup& s) {
   CenterPoint model = makeRandomCenterPoint(cfg, seed);
   model->eval();
   FusionOptions f;
@@ -53,24 +54,34 @@ inline void setFixedAmax(CenterPoint& model) {
   int k = 0;
   for (const auto& [name, layer] : quantizedLayers(*model)) {
     layer->inputQuantizer()->setAmax(at::scalar_tensor(1.5 + 0.125 * k++, at::kFloat));
-    layer->weightQuantizer()->setAmax(weightAbsMax(layer->layerWeight(), layer->weightQuantizer()->descriptor().axis));
+    layer->weightQuantizer()->setAmax(
+        weightAbsMax(layer->layerWeight(), layer->weightQuantizer()->descriptor().axis));
   }
   setQuantizerStates(*model, QuantizerState::Quantizing);
 }
 
-// Input amax from Max calibrators over one encoder and one dense forward; weight amax = abs max.
-inline void calibrateMax(CenterPoint& model, const at::Tensor& inputFeatures, const at::Tensor& spatialFeatures) {
+// Input amax from the input quantizers' calibrators over one encoder and one dense forward (`method`: Max
+// for Max calibrators, or a histogram method); weight amax = abs max.
+inline void calibrate(CenterPoint& model, const at::Tensor& inputFeatures, const at::Tensor& spatialFeatures,
+                      AmaxMethod method) {
   torch::NoGradGuard noGrad;
   setQuantizerStates(*model, QuantizerState::Calibrating);
   model->encodePillars(inputFeatures);
   model->forwardDense(spatialFeatures);
   AmaxOptions o;
-  o.method = AmaxMethod::Max;
+  o.method = method;
   for (const auto& [name, layer] : quantizedLayers(*model)) {
+    layer->inputQuantizer()->calibrator()->flush();  // collection may be deferred
     layer->inputQuantizer()->loadCalibratedAmax(o);
-    layer->weightQuantizer()->setAmax(weightAbsMax(layer->layerWeight(), layer->weightQuantizer()->descriptor().axis));
+    layer->weightQuantizer()->setAmax(
+        weightAbsMax(layer->layerWeight(), layer->weightQuantizer()->descriptor().axis));
   }
   setQuantizerStates(*model, QuantizerState::Quantizing);
+}
+
+inline void calibrateMax(CenterPoint& model, const at::Tensor& inputFeatures,
+                         const at::Tensor& spatialFeatures) {
+  calibrate(model, inputFeatures, spatialFeatures, AmaxMethod::Max);
 }
 
 }  // namespace cpq::testing

@@ -17,7 +17,7 @@ async function main() {
   }
   const ort = require(path.join(toolsDir, 'node_modules', 'onnxruntime-node'));
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['cpu'], graphOptimizationLevel: 'basic', intraOpNumThreads: 1, interOpNumThreads: 1,
+    executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
     executionMode: 'sequential', logSeverityLevel: 3,
   });
   const feeds = {};

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The GPU runs behind docs/calibration.md, docs/results.md and the quantization benchmarks, in phases
+# (each device call is limited to 10 minutes; build outputs and data stay on the warm machine):
+#   data      the study dataset: 40 scenes x 20 keyframes (600 train / 200 val keyframes), seed 2027
+#   bench     bench --quant (calibration overhead, amax time, fake-quant forward) for the demo config and
+#             AWML's 121 m j6gen2 config (1020 x 1020 grid), and the QAT step vs the FP32 step
+#   study     ptq of the demo model: release recipe, full INT8, and the calibration study
+#             (max / percentile / percentile+skip_zeros / mse / entropy at 128 frames; mse at 32 and 512)
+#   sens      sensitivity of the demo model (full and proxy)
+#   qat       QAT of the demo model, release recipe and full INT8 (3 epochs, lr 1e-4)
+# Outputs (reports, logs) go to $OUT. Env: DATA, OUT, BUILD_DIR, DEVICE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=${DATA:-data/synth_study}
+OUT=${OUT:-gpu_out}
+BUILD_DIR=${BUILD_DIR:-build-gpu}
+DEVICE=${DEVICE:-cuda}
+CLI="$BUILD_DIR/centerpoint-quant"
+MODEL=models/demo/centerpoint_demo.safetensors
+CONFIG=configs/demo.yaml
+export LD_LIBRARY_PATH="$PWD/.deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+mkdir -p "$OUT" work_dirs/gpu
+
+quiet() { grep --line-buffered -v "frames |\|layers |\| it |" || true; }
+
+phase_data() {
+  [ -d "$DATA" ] && { echo "$DATA exists, kept"; return; }
+  "$CLI" synth --out "$DATA" --scenes 40 --frames-per-scene 20 --seed 2027 --preset demo
+}
+
+phase_bench() {
+  "$CLI" demo-cloud --out work_dirs/gpu/cloud.pcd.bin --seed 0 --overwrite
+  for cfg in "$CONFIG" configs/awml/centerpoint_121m_j6gen2.yaml; do
+    "$CLI" bench --config "$cfg" --random-init --points work_dirs/gpu/cloud.pcd.bin --device "$DEVICE" --quant \
+      --runs 30 --warmup 5 2>&1 | tee -a "$OUT/bench_quant.txt"
+  done
+  "$CLI" bench --config "$CONFIG" --checkpoint "$MODEL" --points work_dirs/gpu/cloud.pcd.bin --device "$DEVICE" \
+    --train --batch-size 8 --runs 30 --warmup 5 2>&1 | tee -a "$OUT/bench_quant.txt"
+  "$CLI" bench --config "$CONFIG" --checkpoint "$MODEL" --points work_dirs/gpu/cloud.pcd.bin --device "$DEVICE" \
+    --train --quant --batch-size 8 --runs 30 --warmup 5 2>&1 | tee -a "$OUT/bench_quant.txt"
+}
+
+# ptq NAME [extra args]: one study row; the report comes back as $OUT/study/NAME.report.{json,md}.
+ptq() {
+  local name=$1; shift
+  local start; start=$(date +%s)
+  "$CLI" ptq --config "$CONFIG" --checkpoint "$MODEL" --data "$DATA" --split train --eval-split val \
+    --device "$DEVICE" --output "work_dirs/gpu/$name/int8.safetensors" --overwrite "$@" 2>&1 | quiet \
+    | tee "$OUT/study/$name.log"
+  cp "work_dirs/gpu/$name/int8.report.json" "$OUT/study/$name.report.json"
+  cp "work_dirs/gpu/$name/int8.report.md" "$OUT/study/$name.report.md"
+  echo "$name $(( $(date +%s) - start )) s" >> "$OUT/study/times.txt"
+}
+
+phase_study() {
+  mkdir -p "$OUT/study"
+  ptq release_mse128 --calibrate-batches 128
+  ptq fullint8_mse128 --calibrate-batches 128 --full-int8
+  ptq max128 --calibrate-batches 128 --method max
+  ptq percentile128 --calibrate-batches 128 --method percentile --skip-zeros false
+  ptq percentile128_skipzeros --calibrate-batches 128 --method percentile --skip-zeros true
+  ptq entropy128 --calibrate-batches 128 --method entropy
+  ptq mse32 --calibrate-batches 32
+  ptq mse512 --calibrate-batches 512
+  cp work_dirs/gpu/release_mse128/int8.calib.json "$OUT/study/release_mse128.calib.json"
+}
+
+phase_sens() {
+  mkdir -p "$OUT/sens"
+  "$CLI" sensitivity --config "$CONFIG" --checkpoint "$MODEL" --data "$DATA" --calibrate-batches 128 \
+    --eval-frames 200 --proxy-frames 16 --device "$DEVICE" --budget 0.002 --output "$OUT/sens/full.csv" --overwrite \
+    2>&1 | quiet | tee "$OUT/sens/full.log"
+  local start; start=$(date +%s)
+  "$CLI" sensitivity --config "$CONFIG" --checkpoint "$MODEL" --data "$DATA" --calibrate-batches 128 \
+    --eval-frames 200 --proxy-frames 16 --device "$DEVICE" --proxy --output "$OUT/sens/proxy.csv" --overwrite \
+    2>&1 | quiet | tee "$OUT/sens/proxy.log"
+  echo "proxy run $(( $(date +%s) - start )) s" >> "$OUT/sens/times.txt"
+}
+
+qat() {
+  local name=$1; shift
+  "$CLI" qat --config "$CONFIG" --checkpoint "$MODEL" --data "$DATA" --calibrate-batches 128 --epochs 3 \
+    --lr 0.0001 --batch-size 8 --workers 12 --device "$DEVICE" --output "work_dirs/gpu/$name/qat.safetensors" \
+    --work-dir "work_dirs/gpu/$name/work" --overwrite "$@" 2>&1 | quiet | tee "$OUT/qat/$name.log"
+  "$CLI" eval --config "$CONFIG" --checkpoint "work_dirs/gpu/$name/qat.safetensors" --data "$DATA" --split val \
+    --device "$DEVICE" --out-dir "work_dirs/gpu/$name/eval" --overwrite 2>&1 | quiet > /dev/null
+  cp "work_dirs/gpu/$name/eval/metrics.json" "$OUT/qat/$name.metrics.json"
+  cp "work_dirs/gpu/$name/work/latest.json" "$OUT/qat/$name.latest.json"
+}
+
+phase_qat() {
+  mkdir -p "$OUT/qat"
+  qat qat_release
+  qat qat_fullint8 --full-int8
+  cp work_dirs/gpu/qat_release/qat.safetensors "$OUT/qat/centerpoint_demo_qat_int8.safetensors"
+}
+
+for phase in "$@"; do "phase_$phase"; done

@@ -1,0 +1,190 @@
+// `qat`: quantization-aware fine-tuning, as the seed's QATHook and TIER IV's QAT config: BN folded (and
+// frozen), quantizers inserted and calibrated (or a calibration file reused), the configured sensitive
+// layers float, then the training pipeline at a reduced cosine learning rate with amax frozen (learnable
+// as an option), AMP off, validation every epoch, resumable checkpoints recording the base checkpoint and
+// calibration hashes. The result is a fake-quant checkpoint that exports to Q/DQ ONNX exactly as PTQ's.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/CliSupport.h"
+#include "cli/Commands.h"
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+#include "core/Fingerprint.h"
+#include "dataset/DetectionDataset.h"
+#include "export/CenterPointOnnxExport.h"
+#include "model/LoadModel.h"
+#include "quant/CalibrationFile.h"
+#include "quant/DatasetCalibration.h"
+#include "quant/QuantizedCheckpoint.h"
+#include "train/Trainer.h"
+
+namespace cpq::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct QatArgs {
+  std::string config, checkpoint, data, output, split = "train", valSplit = "val", splits, version, calib;
+  std::string device = "cpu", workDir, onnxDir;
+  int64_t calibrateBatches = 0, startEpoch = 0;
+  int epochs = 3, batchSize = 0, workers = 2;
+  double lr = 1e-4;
+  size_t maxValFrames = 0;
+  uint64_t seed = 0;
+  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false, fullInt8 = false;
+};
+
+DatasetOptions datasetFor(const QatArgs& a, const CenterPointConfig& cfg, const std::string& split) {
+  DatasetOptions o;
+  o.dataRoot = a.data;
+  o.version = a.version;
+  o.split = split;
+  o.splitsFile = a.splits;
+  o.sweepsNum = cfg.dataset.sweepsNum;
+  o.classNames = cfg.classNames;
+  o.nameMapping = cfg.dataset.nameMapping;
+  return o;
+}
+
+// A resume must continue a QAT run (not an FP32 `train` run in the same folder).
+void requireQatRun(const std::string& workDir) {
+  const std::string latest = (fs::path(workDir) / "latest.json").string();
+  if (!fs::exists(latest)) throw fileError(latest, "nothing to resume (no finished QAT epoch in the work dir)");
+  const auto j = nlohmann::json::parse(readFileToString(latest));
+  if (!j.contains("settings") || j["settings"].value("mode", "") != "qat")
+    throw fileError(latest, "is not a QAT run (its settings have no \"mode\": \"qat\"); resume it with `train`");
+}
+
+void runQat(const QatArgs& a) {
+  const fs::path out(a.output);
+  if (out.extension() != ".safetensors") throw Error("qat --output must name a .safetensors file");
+  const std::string pth = (out.parent_path() / (out.stem().string() + ".pth")).string();
+  const std::string workDir = a.workDir.empty() ? (out.parent_path() / (out.stem().string() + "_work")).string() : a.workDir;
+  const std::string calibCopy = (fs::path(workDir) / "calibration.json").string();
+  for (const auto& f : {a.output, pth}) refuseToOverwrite(f, a.overwrite);
+  if (a.startEpoch != 0)
+    throw Error("qat --start-epoch: only 0 is supported (calibrate before the first epoch); train FP32 epochs "
+                "with `train` first");
+  if (a.epochs <= 0 || !(a.lr > 0)) throw Error("qat: --epochs and --lr must be positive");
+  if (a.resume) requireQatRun(workDir);
+  else if (fs::exists(fs::path(workDir) / "latest.json"))
+    throw fileError(workDir, "already holds a run; pass --resume to continue it or use another --work-dir");
+
+  CenterPointConfig cfg = loadConfig(a.config);
+  // QAT's schedule: cosine from --lr down, no rising phase (the model is already trained).
+  cfg.optimizer.warmupFraction = 0;
+  cfg.optimizer.maxLrRatio = 1;
+  cfg.optimizer.valInterval = 1;
+  QuantizationConfig q = cfg.quantization;
+  q.learnAmax = q.learnAmax || a.learnAmax;
+  if (a.fullInt8) q.sensitiveLayers.clear();
+  if (a.calibrateBatches > 0) q.numBatches = static_cast<int>(a.calibrateBatches);
+  const at::Device device = parseDevice(a.device);
+  const DetectionDataset train = DetectionDataset::open(datasetFor(a, cfg, a.split));
+  std::optional<DetectionDataset> val;
+  if (a.valSplit != "none") val = DetectionDataset::open(datasetFor(a, cfg, a.valSplit));
+
+  CenterPoint model = loadCenterPoint(cfg, a.checkpoint);
+  prepareForQuantization(model, q);
+  fs::create_directories(workDir);
+  if (a.resume) {
+    applyCalibrationFile(*model, calibCopy);  // amax shapes; the checkpoint then overwrites every value
+  } else if (!a.calib.empty()) {
+    applyCalibrationFile(*model, a.calib);
+    writeStringAtomically(calibCopy, readFileToString(a.calib));
+  } else {
+    InferencePipeline pipeline(cfg, model, device);
+    std::vector<size_t> frames(train.size());
+    for (size_t i = 0; i < frames.size(); ++i) frames[i] = i;
+    DatasetCalibrationOptions co;
+    co.batches = q.numBatches;
+    co.amax = amaxOptionsFor(q);
+    const DatasetCalibrationResult r = calibrateOnDataset(pipeline, train, frames, co);
+    writeStringAtomically(calibCopy,
+                          calibrationToJson(*model, r.layers, describeMethod(quantRecipeFor(q).input, co.amax), r.batches)
+                                  .dump(2) +
+                              "\n");
+  }
+  model->to(at::kCPU);
+
+  TrainerOptions o;
+  o.workDir = workDir;
+  o.epochs = a.epochs;
+  o.batchSize = a.batchSize;
+  o.lr = a.lr;
+  o.valInterval = 1;
+  o.maxValFrames = a.maxValFrames;
+  o.seed = a.seed;
+  o.loaderWorkers = a.workers;
+  o.resume = a.resume;
+  o.device = device;
+  o.augment = !a.noAugment;
+  o.freezeNorms = !a.noFreezeBn;
+  o.extraSettings = {{"mode", "qat"},
+                     {"base_checkpoint", a.checkpoint},
+                     {"base_checkpoint_fnv1a", fileFingerprint(a.checkpoint)},
+                     {"calibration_fnv1a", fileFingerprint(calibCopy)},
+                     {"freeze_bn", o.freezeNorms},
+                     {"learn_amax", q.learnAmax},
+                     {"sensitive_layers", q.sensitiveLayers}};
+  Trainer trainer(cfg, model, train, val ? &*val : nullptr, o);
+  const TrainResult result = trainer.run();
+
+  model->to(at::kCPU);
+  model->eval();
+  const fs::path parent = out.parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  saveQuantizedCheckpoint(model, a.output,
+                          {{"format", "centerpoint-quant fake-quant (qat)"},
+                           {"base_checkpoint", a.checkpoint},
+                           {"base_checkpoint_fnv1a", fileFingerprint(a.checkpoint)},
+                           {"calibration_fnv1a", fileFingerprint(calibCopy)},
+                           {"epochs", std::to_string(a.epochs)},
+                           {"lr", fmt::format("{}", a.lr)}});
+  if (!a.onnxDir.empty()) exportCenterPointOnnx(model, cfg, a.onnxDir, OnnxExportOptions{}, a.overwrite);
+  std::cout << "\nQAT validation (range-bucketed mAP, overall):\n";
+  for (const auto& r : result.history)
+    std::cout << fmt::format("  epoch {:>2}: loss {:.4f}  mAP {}\n", r.epoch, r.meanLoss,
+                             r.valMap ? fmt::format("{:.4f}", *r.valMap) : std::string("-"));
+  spdlog::info("wrote {} and {} (run state in {})", a.output, pth, workDir);
+}
+
+}  // namespace
+
+void addQatCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("qat", "Quantization-aware fine-tuning of a trained model (fake-quant checkpoint out)");
+  auto a = std::make_shared<QatArgs>();
+  cmd->add_option("--config", a->config, "Model config (YAML) with its quantization section")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--checkpoint", a->checkpoint, "Trained FP32 weights")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data", a->data, "Dataset root")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors; .pth next to it)")->required();
+  cmd->add_option("--calibrate-batches", a->calibrateBatches, "Calibration frames (default: the config's)");
+  cmd->add_option("--epochs", a->epochs, "QAT epochs")->capture_default_str();
+  cmd->add_option("--lr", a->lr, "Starting learning rate (cosine down)")->capture_default_str();
+  cmd->add_option("--batch-size", a->batchSize, "Frames per batch (default: config train.batch_size)");
+  cmd->add_option("--split", a->split, "Training (and calibration) split")->capture_default_str();
+  cmd->add_option("--val-split", a->valSplit, "Validation split ('none' to skip)")->capture_default_str();
+  cmd->add_option("--max-val-frames", a->maxValFrames, "Validate on the first N frames only");
+  cmd->add_option("--splits", a->splits, "Splits file (YAML)")->check(CLI::ExistingFile);
+  cmd->add_option("--version", a->version, "nuScenes version folder");
+  cmd->add_option("--calib", a->calib, "Reuse this calibration JSON instead of calibrating")->check(CLI::ExistingFile);
+  cmd->add_option("--start-epoch", a->startEpoch, "Epoch at which to calibrate (0 only)")->capture_default_str();
+  cmd->add_flag("--no-freeze-bn", a->noFreezeBn, "Let BatchNorm statistics update (default: frozen)");
+  cmd->add_flag("--learn-amax", a->learnAmax, "PACT-style learnable activation amax (default: frozen)");
+  cmd->add_flag("--resume", a->resume, "Continue the QAT run in the work dir");
+  cmd->add_flag("--full-int8", a->fullInt8, "Quantize every layer (ignore quantization.sensitive_layers)");
+  cmd->add_option("--work-dir", a->workDir, "Checkpoints and state (default: <output stem>_work)");
+  cmd->add_option("--onnx-dir", a->onnxDir, "Also export the INT8 Q/DQ ONNX pair here");
+  cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Data order and augmentation seed")->capture_default_str();
+  cmd->add_option("--workers", a->workers, "Data-loading threads")->capture_default_str();
+  cmd->add_flag("--no-augment", a->noAugment, "No augmentation or shuffling");
+  cmd->add_flag("--overwrite", a->overwrite, "Replace existing --output files");
+  cmd->callback([a] { runQat(*a); });
+}
+
+}  // namespace cpq::cli
