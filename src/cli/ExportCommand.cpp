@@ -6,10 +6,12 @@
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
+#include "dataset/DetectionDataset.h"
 #include "export/AutowareParamFile.h"
 #include "export/CenterPointOnnxExport.h"
 #include "export/IoPrecision.h"
 #include "export/QdqOnnx.h"
+#include "quant/DatasetCalibration.h"
 #include "quant/QuantInsertion.h"
 #include "quant/QuantizedCheckpoint.h"
 
@@ -43,7 +45,7 @@ void addExportCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "export", "Export the model as Autoware's two ONNX files (opset 17, BN folded) and its param file");
   struct Args {
-    std::string config, checkpoint, outDir;
+    std::string config, checkpoint, outDir, data, split = "train", device = "cpu";
     bool randomInit = false, overwrite = false, quantized = false;
     uint64_t seed = 0;
     OnnxExportOptions options;
@@ -58,6 +60,11 @@ void addExportCommand(CLI::App& app) {
   cmd->add_flag("--quantized", args->quantized,
                 "The checkpoint is a fake-quant checkpoint (ptq / qat output, with _amax keys): write INT8 Q/DQ "
                 "graphs for TensorRT; the graph input/output types follow quantization.precision in the config");
+  cmd->add_option("--data", args->data,
+                  "With quantization.enabled (mode ptq) in the config: calibrate on this dataset, then write Q/DQ")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--split", args->split, "Calibration split (with --data)")->capture_default_str();
+  cmd->add_option("--device", args->device, "Calibration device (with --data)")->capture_default_str();
   cmd->add_flag("--overwrite", args->overwrite, "Replace the files of an earlier export in --out-dir");
   cmd->callback([args] {
     const Args& a = *args;
@@ -76,6 +83,25 @@ void addExportCommand(CLI::App& app) {
       exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);
       what = " (INT8 Q/DQ on " + std::to_string(layers.size()) + " layers; inputs " +
              cfg.quantization.inputPrecision + ", outputs " + cfg.quantization.outputPrecision + ")";
+    } else if (cfg.quantization.enabled && cfg.quantization.mode == "ptq") {
+      // The seed's quantized export pipeline: fuse, insert, calibrate, export Q/DQ in one step.
+      if (a.data.empty())
+        throw Error(cfg.sourcePath + ": quantization.enabled is true (mode ptq): export calibrates first and needs "
+                    "--data (or use --quantized with a ptq checkpoint)");
+      options = withQuantizationPrecision(options, cfg.quantization);
+      CenterPoint model = floatModel(cfg, a.checkpoint, a.seed);
+      prepareForQuantization(model, cfg.quantization);
+      const DetectionDataset ds = DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.split));
+      std::vector<size_t> frames(ds.size());
+      for (size_t i = 0; i < frames.size(); ++i) frames[i] = i;
+      InferencePipeline pipeline(cfg, model, parseDevice(a.device));
+      DatasetCalibrationOptions co;
+      co.batches = cfg.quantization.numBatches;
+      co.amax = amaxOptionsFor(cfg.quantization);
+      calibrateOnDataset(pipeline, ds, frames, co);
+      model->to(at::kCPU);
+      exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);
+      what = " (calibrated on split '" + a.split + "', INT8 Q/DQ)";
     } else {
       CenterPoint model = floatModel(cfg, a.checkpoint, a.seed);
       exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);

@@ -18,6 +18,7 @@
 #include "dataset/FramePrefetcher.h"
 #include "eval/DatasetEvaluation.h"
 #include "export/CenterPointOnnxExport.h"
+#include "export/IoPrecision.h"
 #include "infer/DatasetInference.h"
 #include "model/LoadModel.h"
 #include "quant/CalibrationFile.h"
@@ -73,15 +74,7 @@ QuantizationConfig recipeFor(const CenterPointConfig& cfg, const PtqArgs& a) {
 }
 
 DatasetOptions datasetFor(const PtqArgs& a, const CenterPointConfig& cfg, const std::string& split) {
-  DatasetOptions o;
-  o.dataRoot = a.data;
-  o.version = a.version;
-  o.split = split;
-  o.splitsFile = a.splits;
-  o.sweepsNum = cfg.dataset.sweepsNum;
-  o.classNames = cfg.classNames;
-  o.nameMapping = cfg.dataset.nameMapping;
-  return o;
+  return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
 }
 
 std::vector<size_t> allFrames(const DetectionDataset& ds, size_t max, const std::string& split) {
@@ -201,7 +194,7 @@ void runPtq(const PtqArgs& a) {
   if (!a.onnxDir.empty()) {
     OnnxExportOptions o;
     o.autoware = a.autoware;
-    exportCenterPointOnnx(qmodel, cfg, a.onnxDir, o, a.overwrite);
+    exportCenterPointOnnx(qmodel, cfg, a.onnxDir, withQuantizationPrecision(o, q), a.overwrite);
   }
   std::cout << "\nFP32 vs INT8, range-bucketed mAP on " << evalFrames.size() << " frames of split '"
             << a.evalSplit << "' (" << method << ", " << report.floatLayers.size() << " layers float):\n"

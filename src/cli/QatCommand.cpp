@@ -17,6 +17,7 @@
 #include "core/Fingerprint.h"
 #include "dataset/DetectionDataset.h"
 #include "export/CenterPointOnnxExport.h"
+#include "export/IoPrecision.h"
 #include "model/LoadModel.h"
 #include "quant/CalibrationFile.h"
 #include "quant/DatasetCalibration.h"
@@ -39,15 +40,7 @@ struct QatArgs {
 };
 
 DatasetOptions datasetFor(const QatArgs& a, const CenterPointConfig& cfg, const std::string& split) {
-  DatasetOptions o;
-  o.dataRoot = a.data;
-  o.version = a.version;
-  o.split = split;
-  o.splitsFile = a.splits;
-  o.sweepsNum = cfg.dataset.sweepsNum;
-  o.classNames = cfg.classNames;
-  o.nameMapping = cfg.dataset.nameMapping;
-  return o;
+  return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
 }
 
 // A resume must continue a QAT run (not an FP32 `train` run in the same folder).
@@ -145,7 +138,7 @@ void runQat(const QatArgs& a) {
                            {"calibration_fnv1a", fileFingerprint(calibCopy)},
                            {"epochs", std::to_string(a.epochs)},
                            {"lr", fmt::format("{}", a.lr)}});
-  if (!a.onnxDir.empty()) exportCenterPointOnnx(model, cfg, a.onnxDir, OnnxExportOptions{}, a.overwrite);
+  if (!a.onnxDir.empty()) exportCenterPointOnnx(model, cfg, a.onnxDir, withQuantizationPrecision(OnnxExportOptions{}, q), a.overwrite);
   std::cout << "\nQAT validation (range-bucketed mAP, overall):\n";
   for (const auto& r : result.history)
     std::cout << fmt::format("  epoch {:>2}: loss {:.4f}  mAP {}\n", r.epoch, r.meanLoss,

@@ -61,17 +61,9 @@ void runSensitivity(const SensitivityArgs& a) {
   }
   const at::Device device = parseDevice(a.device);
 
-  DatasetOptions o;
-  o.dataRoot = a.data;
-  o.version = a.version;
-  o.splitsFile = a.splits;
-  o.sweepsNum = cfg.dataset.sweepsNum;
-  o.classNames = cfg.classNames;
-  o.nameMapping = cfg.dataset.nameMapping;
-  o.split = a.split;
-  const DetectionDataset calibDs = DetectionDataset::open(o);
-  o.split = a.evalSplit;
-  const DetectionDataset evalDs = DetectionDataset::open(o);
+  const DetectionDataset calibDs = DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.split, a.splits, a.version));
+  const DetectionDataset evalDs =
+      DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.evalSplit, a.splits, a.version));
   if (calibDs.size() == 0 || evalDs.size() == 0) throw Error("sensitivity: an empty calibration or evaluation split");
   std::vector<size_t> calibFrames(calibDs.size()), evalFrames(std::min<size_t>(evalDs.size(), a.evalFrames));
   for (size_t i = 0; i < calibFrames.size(); ++i) calibFrames[i] = i;

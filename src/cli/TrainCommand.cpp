@@ -26,15 +26,7 @@ struct TrainArgs {
 };
 
 DatasetOptions splitOptions(const TrainArgs& a, const CenterPointConfig& cfg, const std::string& split) {
-  DatasetOptions o;
-  o.dataRoot = a.data;
-  o.version = a.version;
-  o.split = split;
-  o.splitsFile = a.splits;
-  o.sweepsNum = cfg.dataset.sweepsNum;
-  o.classNames = cfg.classNames;
-  o.nameMapping = cfg.dataset.nameMapping;
-  return o;
+  return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
 }
 
 // A config whose classes never occur in the data would train a detector of nothing.

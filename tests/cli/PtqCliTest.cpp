@@ -230,8 +230,10 @@ TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
   size_t quantize = 0;
   for (const auto& node : g.graph().node()) {
     if (node.op_type() == "QuantizeLinear") ++quantize;
-    if ((node.op_type() == "Conv") && node.name().rfind("pts_backbone.blocks.0.", 0) == 0)
-      for (const auto& in : node.input()) EXPECT_EQ(in.find("DequantizeLinear"), std::string::npos) << node.name();
+    if (node.op_type() != "Conv" || node.name().rfind("pts_backbone.blocks.0.", 0) != 0) continue;
+    for (const auto& in : node.input()) {
+      EXPECT_EQ(in.find("DequantizeLinear"), std::string::npos) << node.name();
+    }
   }
   EXPECT_EQ(quantize, amaxKeys / 2);
   // The checkpoint evaluates to the last validation mAP (same frames).
@@ -241,6 +243,26 @@ TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(readJson((evalDir / "metrics.json").string())["t4"]["mAP"]["overall"].get<double>(),
             history.back()["val_map_overall"].get<double>());
+}
+
+TEST_F(PtqCli, ExportWithQuantizationEnabledCalibratesAndWritesQdq) {
+  const std::string cfg = (root() / "enabled.yaml").string();
+  writeStringAtomically(cfg, testing::smallRangeConfigYaml() +
+                                 "\nquantization:\n  enabled: true\n  calibration: {num_batches: 2}\n"
+                                 "  sensitive_layers: [pts_voxel_encoder]\n");
+  const fs::path dir = root() / "export_enabled";
+  auto r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
+                  quote(dir.string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("needs --data"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "pts_backbone_neck_head_centerpoint.onnx"));
+  r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
+             quote(dir.string()) + " --data " + quote(data()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const onnx::ModelProto g = readOnnx(dir / "pts_backbone_neck_head_centerpoint.onnx");
+  size_t quantize = 0;
+  for (const auto& node : g.graph().node()) quantize += node.op_type() == "QuantizeLinear";
+  EXPECT_GT(quantize, 0u);
 }
 
 TEST_F(PtqCli, QatResumeOfAnFp32RunIsRefused) {
