@@ -21,6 +21,7 @@
 #include "quant/BarChart.h"
 #include "quant/CalibrationFile.h"
 #include "quant/DatasetCalibration.h"
+#include "quant/LayerSqnr.h"
 #include "quant/QuantizedCheckpoint.h"
 #include "quant/Sensitivity.h"
 
@@ -140,6 +141,13 @@ void runSensitivity(const SensitivityArgs& a) {
   }
 
   std::string yamlText;
+  if (a.budget && std::isnan(baseline)) {
+    // --proxy skipped the float evaluation; the selection needs it.
+    QuantizerStateSnapshot snapshot(*model);
+    setQuantizerStates(*model, QuantizerState::Disabled);
+    baseline = probe.evaluateMap();
+    snapshot.restore();
+  }
   if (a.budget) {
     const FloatLayerSelection s = selectFloatLayers(*model, rows, *a.budget, baseline, probe.evaluateMap);
     yamlText = sensitiveLayersYaml(s, *a.budget);
