@@ -51,10 +51,7 @@ DatasetOptions datasetOptions(const EvalArgs& a, const CenterPointConfig* cfg) {
 
 std::vector<size_t> selectFrames(const DetectionDataset& ds, size_t maxFrames, const std::string& split) {
   if (ds.size() == 0) throw Error("the split '" + split + "' of the dataset has no samples");
-  const size_t n = maxFrames ? std::min(maxFrames, ds.size()) : ds.size();
-  std::vector<size_t> frames(n);
-  for (size_t i = 0; i < n; ++i) frames[i] = i;
-  return frames;
+  return frameIndices(ds.size(), maxFrames);
 }
 
 void logHeadline(const EvaluationReport& r) {

@@ -9,6 +9,7 @@
 #include "dataset/DetectionDataset.h"
 #include "export/AutowareParamFile.h"
 #include "export/CenterPointOnnxExport.h"
+#include "infer/DatasetInference.h"
 #include "export/IoPrecision.h"
 #include "export/QdqOnnx.h"
 #include "quant/DatasetCalibration.h"
@@ -92,13 +93,11 @@ void addExportCommand(CLI::App& app) {
       CenterPoint model = floatModel(cfg, a.checkpoint, a.seed);
       prepareForQuantization(model, cfg.quantization);
       const DetectionDataset ds = DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.split));
-      std::vector<size_t> frames(ds.size());
-      for (size_t i = 0; i < frames.size(); ++i) frames[i] = i;
       InferencePipeline pipeline(cfg, model, parseDevice(a.device));
       DatasetCalibrationOptions co;
       co.batches = cfg.quantization.numBatches;
       co.amax = amaxOptionsFor(cfg.quantization);
-      calibrateOnDataset(pipeline, ds, frames, co);
+      calibrateOnDataset(pipeline, ds, frameIndices(ds.size()), co);
       model->to(at::kCPU);
       exportCenterPointOnnx(model, cfg, a.outDir, options, a.overwrite);
       what = " (calibrated on split '" + a.split + "', INT8 Q/DQ)";

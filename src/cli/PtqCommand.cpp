@@ -15,7 +15,6 @@
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "dataset/DetectionDataset.h"
-#include "dataset/FramePrefetcher.h"
 #include "eval/DatasetEvaluation.h"
 #include "export/CenterPointOnnxExport.h"
 #include "export/IoPrecision.h"
@@ -77,28 +76,10 @@ DatasetOptions datasetFor(const PtqArgs& a, const CenterPointConfig& cfg, const 
   return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
 }
 
-std::vector<size_t> allFrames(const DetectionDataset& ds, size_t max, const std::string& split) {
+// Every frame of the split (the first `max` when max > 0); an empty split is an error.
+std::vector<size_t> splitFrames(const DetectionDataset& ds, size_t max, const std::string& split) {
   if (ds.size() == 0) throw Error("the split '" + split + "' of the dataset has no samples");
-  std::vector<size_t> idx(max ? std::min(max, ds.size()) : ds.size());
-  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  return idx;
-}
-
-EvaluationReport evaluateModel(InferencePipeline& pipeline, const DetectionDataset& ds,
-                               const std::vector<size_t>& frames, const CenterPointConfig& cfg,
-                               const std::string& label) {
-  const auto dets = detectOnDataset(pipeline, ds, frames, label);
-  std::vector<const SampleInfo*> samples;
-  for (size_t i : frames) samples.push_back(&ds.sample(i));
-  EvaluationOptions o;
-  o.rangeBuckets = RangeBucketConfig::fromRanges(cfg.classNames, cfg.evaluation.rangeBuckets);
-  try {
-    o.nuscenes = nuscenesConfigFor(cfg.classNames);
-  } catch (const Error&) {
-    // Classes outside the devkit's: the range-bucketed metric alone.
-  }
-  return evaluatePredictions(samples, detectionsToResults(ds, frames, dets, cfg.classNames), o,
-                             label + " predictions");
+  return frameIndices(ds.size(), max);
 }
 
 std::vector<std::string> floatLayersOf(CenterPoint& model) {
@@ -120,8 +101,8 @@ void runPtq(const PtqArgs& a) {
 
   const DetectionDataset calibDs = DetectionDataset::open(datasetFor(a, cfg, a.split));
   const DetectionDataset evalDs = DetectionDataset::open(datasetFor(a, cfg, a.evalSplit));
-  const std::vector<size_t> evalFrames = allFrames(evalDs, a.maxEvalFrames, a.evalSplit);
-  const std::vector<size_t> calibFrames = allFrames(calibDs, 0, a.split);
+  const std::vector<size_t> evalFrames = splitFrames(evalDs, a.maxEvalFrames, a.evalSplit);
+  const std::vector<size_t> calibFrames = splitFrames(calibDs, 0, a.split);
 
   // The quantized model is prepared first: a bad sensitive_layers entry fails before any long work.
   CenterPoint qmodel = loadCenterPoint(cfg, a.checkpoint);
@@ -134,7 +115,7 @@ void runPtq(const PtqArgs& a) {
   PtqReport report;
   {
     InferencePipeline fp32(cfg, loadCenterPoint(cfg, a.checkpoint), device);
-    report.fp32 = evaluateModel(fp32, evalDs, evalFrames, cfg, "FP32");
+    report.fp32 = evaluateOnDataset(fp32, evalDs, evalFrames, cfg, "FP32", /*withNuScenes=*/true);
   }
   InferencePipeline int8(cfg, qmodel, device);
   DatasetCalibrationOptions co;
@@ -143,15 +124,12 @@ void runPtq(const PtqArgs& a) {
   co.strict = a.strict;
   co.amax = amaxOptionsFor(q);
   const DatasetCalibrationResult calib = calibrateOnDataset(int8, calibDs, calibFrames, co);
-  report.int8 = evaluateModel(int8, evalDs, evalFrames, cfg, "INT8");
+  report.int8 = evaluateOnDataset(int8, evalDs, evalFrames, cfg, "INT8", /*withNuScenes=*/true);
 
   // SQNR of every quantized layer's output on the first eval frames.
-  std::vector<at::Tensor> clouds;
-  {
-    const size_t n = std::min<size_t>(static_cast<size_t>(std::max<int64_t>(a.sqnrFrames, 0)), evalFrames.size());
-    FramePrefetcher prefetch(evalDs, std::vector<size_t>(evalFrames.begin(), evalFrames.begin() + n), 2);
-    while (auto f = prefetch.next()) clouds.push_back(f->points.points);
-  }
+  const std::vector<at::Tensor> clouds =
+      a.sqnrFrames > 0 ? loadPointClouds(evalDs, frameIndices(evalFrames.size(), static_cast<size_t>(a.sqnrFrames)))
+                       : std::vector<at::Tensor>{};
   report.sqnr = measureLayerSqnr(*qmodel, static_cast<int64_t>(clouds.size()),
                                  [&](int64_t i) { int8.forwardNetwork({clouds[i]}); });
   report.layers = calib.layers;

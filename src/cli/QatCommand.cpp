@@ -17,6 +17,7 @@
 #include "core/Fingerprint.h"
 #include "dataset/DetectionDataset.h"
 #include "export/CenterPointOnnxExport.h"
+#include "infer/DatasetInference.h"
 #include "export/IoPrecision.h"
 #include "model/LoadModel.h"
 #include "quant/CalibrationFile.h"
@@ -91,12 +92,10 @@ void runQat(const QatArgs& a) {
     writeStringAtomically(calibCopy, readFileToString(a.calib));
   } else {
     InferencePipeline pipeline(cfg, model, device);
-    std::vector<size_t> frames(train.size());
-    for (size_t i = 0; i < frames.size(); ++i) frames[i] = i;
     DatasetCalibrationOptions co;
     co.batches = q.numBatches;
     co.amax = amaxOptionsFor(q);
-    const DatasetCalibrationResult r = calibrateOnDataset(pipeline, train, frames, co);
+    const DatasetCalibrationResult r = calibrateOnDataset(pipeline, train, frameIndices(train.size()), co);
     writeStringAtomically(calibCopy,
                           calibrationToJson(*model, r.layers, describeMethod(quantRecipeFor(q).input, co.amax), r.batches)
                                   .dump(2) +

@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "dataset/DetectionDataset.h"
-#include "dataset/FramePrefetcher.h"
 #include "eval/DatasetEvaluation.h"
 #include "infer/DatasetInference.h"
 #include "model/LoadModel.h"
@@ -66,9 +66,9 @@ void runSensitivity(const SensitivityArgs& a) {
   const DetectionDataset evalDs =
       DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.evalSplit, a.splits, a.version));
   if (calibDs.size() == 0 || evalDs.size() == 0) throw Error("sensitivity: an empty calibration or evaluation split");
-  std::vector<size_t> calibFrames(calibDs.size()), evalFrames(std::min<size_t>(evalDs.size(), a.evalFrames));
-  for (size_t i = 0; i < calibFrames.size(); ++i) calibFrames[i] = i;
-  for (size_t i = 0; i < evalFrames.size(); ++i) evalFrames[i] = i;
+  const std::vector<size_t> calibFrames = frameIndices(calibDs.size());
+  const std::vector<size_t> evalFrames =
+      frameIndices(evalDs.size(), static_cast<size_t>(a.evalFrames));
 
   CenterPoint model = loadCenterPoint(cfg, a.checkpoint);
   prepareForQuantization(model, q);
@@ -79,25 +79,13 @@ void runSensitivity(const SensitivityArgs& a) {
   InferencePipeline pipeline(cfg, model, device);
   if (a.calib.empty()) calibrateOnDataset(pipeline, calibDs, calibFrames, co);
 
-  std::vector<at::Tensor> clouds;
-  {
-    const size_t n = std::min<size_t>(evalFrames.size(), static_cast<size_t>(std::max<int64_t>(a.proxyFrames, 1)));
-    FramePrefetcher prefetch(evalDs, std::vector<size_t>(evalFrames.begin(), evalFrames.begin() + n), 2);
-    while (auto f = prefetch.next()) clouds.push_back(f->points.points);
-  }
-  const RangeBucketConfig buckets = RangeBucketConfig::fromRanges(cfg.classNames, cfg.evaluation.rangeBuckets);
-  std::vector<const SampleInfo*> samples;
-  for (size_t i : evalFrames) samples.push_back(&evalDs.sample(i));
+  const std::vector<at::Tensor> clouds = loadPointClouds(
+      evalDs, frameIndices(evalFrames.size(), static_cast<size_t>(std::max<int64_t>(a.proxyFrames, 1))));
   SensitivityProbe probe;
   probe.frames = static_cast<int64_t>(clouds.size());
   probe.runFrame = [&](int64_t i) { return pipeline.forwardNetwork({clouds[i]}); };
   probe.evaluateMap = [&]() {
-    const auto dets = detectOnDataset(pipeline, evalDs, evalFrames, "eval");
-    EvaluationOptions eo;
-    eo.rangeBuckets = buckets;
-    const EvaluationReport r =
-        evaluatePredictions(samples, detectionsToResults(evalDs, evalFrames, dets, cfg.classNames), eo, "model");
-    return r.t4->mAP.at("overall");
+    return evaluateOnDataset(pipeline, evalDs, evalFrames, cfg, "eval", /*withNuScenes=*/false).t4->mAP.at("overall");
   };
   double baseline = std::nan("");
   const std::vector<SensitivityRow> rows = profileSensitivity(*model, probe, !a.proxy, &baseline);
@@ -179,7 +167,9 @@ void addSensitivityCommand(CLI::App& app) {
   cmd->add_option("--calib", a->calib, "Use this calibration JSON (all layers) instead of calibrating")
       ->check(CLI::ExistingFile);
   cmd->add_option("--eval-split", a->evalSplit, "Evaluation split")->capture_default_str();
-  cmd->add_option("--eval-frames", a->evalFrames, "Evaluation frames per layer")->capture_default_str();
+  cmd->add_option("--eval-frames", a->evalFrames, "Evaluation frames per layer")
+      ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()))
+      ->capture_default_str();
   cmd->add_option("--proxy-frames", a->proxyFrames, "Frames for the proxy and the SQNR")->capture_default_str();
   cmd->add_flag("--proxy", a->proxy, "Rank by the head-output proxy only (seconds; no evaluation per layer)");
   cmd->add_option("--budget", a->budget, "Also select float layers for an INT8 mAP drop <= this fraction");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <numeric>
 
 #include "core/Error.h"
 #include "core/ProgressBar.h"
@@ -49,6 +50,38 @@ EvalBoxes detectionsToResults(const DetectionDataset& dataset, const std::vector
       results.add(detectionToGlobal(d, classNames.at(d.label), sample));
   }
   return results;
+}
+
+std::vector<size_t> frameIndices(size_t count, size_t max) {
+  std::vector<size_t> indices(max ? std::min(max, count) : count);
+  std::iota(indices.begin(), indices.end(), size_t{0});
+  return indices;
+}
+
+std::vector<at::Tensor> loadPointClouds(const DetectionDataset& dataset, const std::vector<size_t>& indices) {
+  std::vector<at::Tensor> clouds;
+  FramePrefetcher prefetch(dataset, indices, 2);
+  while (auto frame = prefetch.next()) clouds.push_back(frame->points.points);
+  return clouds;
+}
+
+EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
+                                   const std::vector<size_t>& indices, const CenterPointConfig& cfg,
+                                   const std::string& label, bool withNuScenes) {
+  const auto dets = detectOnDataset(pipeline, dataset, indices, label);
+  std::vector<const SampleInfo*> samples;
+  for (size_t i : indices) samples.push_back(&dataset.sample(i));
+  EvaluationOptions o;
+  o.rangeBuckets = RangeBucketConfig::fromRanges(cfg.classNames, cfg.evaluation.rangeBuckets);
+  if (withNuScenes) {
+    try {
+      o.nuscenes = nuscenesConfigFor(cfg.classNames);
+    } catch (const Error&) {
+      // No devkit class among the config's: the range-bucketed metric alone.
+    }
+  }
+  return evaluatePredictions(samples, detectionsToResults(dataset, indices, dets, cfg.classNames), o,
+                             label + " predictions");
 }
 
 }  // namespace cpq

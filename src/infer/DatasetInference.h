@@ -6,6 +6,7 @@
 
 #include "dataset/DetectionDataset.h"
 #include "decode/Detection.h"
+#include "eval/DatasetEvaluation.h"
 #include "eval/EvalBox.h"
 #include "infer/InferencePipeline.h"
 
@@ -30,5 +31,17 @@ std::vector<std::vector<Detection>> detectOnDataset(InferencePipeline& pipeline,
 EvalBoxes detectionsToResults(const DetectionDataset& dataset, const std::vector<size_t>& indices,
                               const std::vector<std::vector<Detection>>& detections,
                               const std::vector<std::string>& classNames);
+
+// 0, 1, ..., n - 1 with n = count, or min(count, max) when max > 0: the first frames of a split.
+std::vector<size_t> frameIndices(size_t count, size_t max = 0);
+
+// The point clouds of these frames, loaded into memory (for measurements that run them repeatedly).
+std::vector<at::Tensor> loadPointClouds(const DetectionDataset& dataset, const std::vector<size_t>& indices);
+
+// The detector over `indices` scored with the config's range-bucketed mAP, plus the nuScenes metric when
+// withNuScenes and some config class is a devkit class: what validation, `ptq` and `sensitivity` report.
+EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
+                                   const std::vector<size_t>& indices, const CenterPointConfig& cfg,
+                                   const std::string& label, bool withNuScenes);
 
 }  // namespace cpq

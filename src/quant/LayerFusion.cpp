@@ -84,19 +84,4 @@ FusionReport fuseLayers(torch::nn::Module& model, const FusionOptions& options) 
   return report;
 }
 
-bool hasFoldedNorms(const torch::nn::Module& model) {
-  for (const auto& m : model.modules())
-    if (auto* cm = dynamic_cast<const ConvModuleImpl*>(m.get()); cm && cm->bn->isFolded()) return true;
-  // Sequentials keep their folded BNs as unregistered entries, so look at the layers' biases instead: a
-  // folded conv in a bias-free architecture is the only way a conv in a Sequential gets one.
-  for (const auto& item : model.named_modules()) {
-    if (!dynamic_cast<torch::nn::SequentialImpl*>(item.value().get())) continue;
-    const auto children = item.value()->named_children();
-    for (size_t i = 0; i + 1 < children.size(); ++i)
-      if (dynamic_cast<QuantLayer*>(children[i].value().get()) && dynamic_cast<FusableReLUImpl*>(children[i + 1].value().get()))
-        return true;  // layer directly followed by its ReLU: the BN between them was folded
-  }
-  return false;
-}
-
 }  // namespace cpq

@@ -27,7 +27,4 @@ struct FusionReport {
 // Idempotent: already folded pairs are skipped. Call on a model in eval mode (running statistics).
 FusionReport fuseLayers(torch::nn::Module& model, const FusionOptions& options);
 
-// True when some layer of the model has a folded BN.
-bool hasFoldedNorms(const torch::nn::Module& model);
-
 }  // namespace cpq

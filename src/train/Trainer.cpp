@@ -82,19 +82,9 @@ Trainer::Trainer(const CenterPointConfig& cfg, CenterPoint model, const Detectio
 
 std::optional<double> Trainer::validate() {
   if (!val_ || val_->size() == 0) return std::nullopt;
-  const size_t n = opt_.maxValFrames ? std::min(opt_.maxValFrames, val_->size()) : val_->size();
-  std::vector<size_t> frames(n);
-  std::vector<const SampleInfo*> samples;
-  for (size_t i = 0; i < n; ++i) {
-    frames[i] = i;
-    samples.push_back(&val_->sample(i));
-  }
   InferencePipeline pipeline(cfg_, model_, opt_.device);
-  const auto dets = detectOnDataset(pipeline, *val_, frames, "val");
-  EvaluationOptions eo;
-  eo.rangeBuckets = RangeBucketConfig::fromRanges(cfg_.classNames, cfg_.evaluation.rangeBuckets);
-  const EvaluationReport r = evaluatePredictions(
-      samples, detectionsToResults(*val_, frames, dets, cfg_.classNames), eo, "validation");
+  const EvaluationReport r = evaluateOnDataset(pipeline, *val_, frameIndices(val_->size(), opt_.maxValFrames), cfg_,
+                                               "val", /*withNuScenes=*/false);
   if (opt_.freezeNorms) trainWithFrozenNorms(model_);
   else model_->train();
   return r.t4->mAP.at("overall");
