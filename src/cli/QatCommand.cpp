@@ -17,8 +17,8 @@
 #include "core/Fingerprint.h"
 #include "dataset/DetectionDataset.h"
 #include "export/CenterPointOnnxExport.h"
-#include "infer/DatasetInference.h"
 #include "export/IoPrecision.h"
+#include "infer/DatasetInference.h"
 #include "model/LoadModel.h"
 #include "quant/CalibrationFile.h"
 #include "quant/DatasetCalibration.h"
@@ -33,40 +33,75 @@ struct QatArgs {
   std::string config, checkpoint, data, output, split = "train", valSplit = "val", splits, version, calib;
   std::string device = "cpu", workDir, onnxDir;
   int64_t calibrateBatches = 0, startEpoch = 0;
+  bool distill = false;
   int epochs = 3, batchSize = 0, workers = 2;
   double lr = 1e-4;
   size_t maxValFrames = 0;
   uint64_t seed = 0;
-  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false, fullInt8 = false;
+  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false,
+       fullInt8 = false;
 };
 
 DatasetOptions datasetFor(const QatArgs& a, const CenterPointConfig& cfg, const std::string& split) {
   return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
 }
 
-// A resume must continue a QAT run (not an FP32 `train` run in the same folder).
-void requireQatRun(const std::string& workDir) {
+// A resume must continue a QAT run (not an FP32 `train` run in the same folder); returns its finished epochs.
+int requireQatRun(const std::string& workDir) {
   const std::string latest = (fs::path(workDir) / "latest.json").string();
-  if (!fs::exists(latest)) throw fileError(latest, "nothing to resume (no finished QAT epoch in the work dir)");
+  if (!fs::exists(latest))
+    throw fileError(latest, "nothing to resume (no finished QAT epoch in the work dir)");
   const auto j = nlohmann::json::parse(readFileToString(latest));
   if (!j.contains("settings") || j["settings"].value("mode", "") != "qat")
-    throw fileError(latest, "is not a QAT run (its settings have no \"mode\": \"qat\"); resume it with `train`");
+    throw fileError(latest,
+                    "is not a QAT run (its settings have no \"mode\": \"qat\"); resume it with `train`");
+  return j.value("epoch", 0);
+}
+
+// Calibrates the model's quantizers on the first frames of `train` and writes the calibration JSON.
+void calibrateForQat(CenterPoint& model, const CenterPointConfig& cfg, const QuantizationConfig& q,
+                     const DetectionDataset& train, const at::Device& device, const std::string& calibPath) {
+  InferencePipeline pipeline(cfg, model, device);
+  DatasetCalibrationOptions co;
+  co.batches = q.numBatches;
+  co.amax = amaxOptionsFor(q);
+  const DatasetCalibrationResult r = calibrateOnDataset(pipeline, train, frameIndices(train.size()), co);
+  const auto json =
+      calibrationToJson(*model, r.layers, describeMethod(quantRecipeFor(q).input, co.amax), r.batches);
+  writeStringAtomically(calibPath, json.dump(2) + "\n");
 }
 
 void runQat(const QatArgs& a) {
   const fs::path out(a.output);
   if (out.extension() != ".safetensors") throw Error("qat --output must name a .safetensors file");
   const std::string pth = (out.parent_path() / (out.stem().string() + ".pth")).string();
-  const std::string workDir = a.workDir.empty() ? (out.parent_path() / (out.stem().string() + "_work")).string() : a.workDir;
+  const std::string workDir =
+      a.workDir.empty() ? (out.parent_path() / (out.stem().string() + "_work")).string() : a.workDir;
   const std::string calibCopy = (fs::path(workDir) / "calibration.json").string();
   for (const auto& f : {a.output, pth}) refuseToOverwrite(f, a.overwrite);
-  if (a.startEpoch != 0)
-    throw Error("qat --start-epoch: only 0 is supported (calibrate before the first epoch); train FP32 epochs "
-                "with `train` first");
   if (a.epochs <= 0 || !(a.lr > 0)) throw Error("qat: --epochs and --lr must be positive");
-  if (a.resume) requireQatRun(workDir);
+  if (a.startEpoch < 0 || a.startEpoch >= a.epochs)
+    throw Error(
+        fmt::format("qat --start-epoch {} must be in [0, --epochs {}): at least one epoch must train "
+                    "quantized",
+                    a.startEpoch, a.epochs));
+  if (a.startEpoch > 0 && !a.calib.empty())
+    throw Error(
+        "qat: --calib and --start-epoch > 0 exclude each other: a calibration file fits the weights it "
+        "was made from, and K float epochs move them");
+  if (a.startEpoch > 0 && a.distill)
+    throw Error(
+        "qat: --distill and --start-epoch > 0 exclude each other: in the float epochs the model would "
+        "be distilled from itself");
+  int finishedEpochs = 0;
+  if (a.resume)
+    finishedEpochs = requireQatRun(workDir);
   else if (fs::exists(fs::path(workDir) / "latest.json"))
     throw fileError(workDir, "already holds a run; pass --resume to continue it or use another --work-dir");
+  // Calibrated before the first epoch (K = 0) or at the start of epoch K + 1; a resumed run is calibrated
+  // once an epoch after K has finished (its checkpoint then carries every amax).
+  const bool calibrateNow = a.startEpoch == 0 && !a.resume;
+  const bool calibratedBefore = a.resume && (a.startEpoch == 0 || finishedEpochs > a.startEpoch);
 
   CenterPointConfig cfg = loadConfig(a.config);
   // QAT's schedule: cosine from --lr down, no rising phase (the model is already trained).
@@ -85,21 +120,13 @@ void runQat(const QatArgs& a) {
   CenterPoint model = loadCenterPoint(cfg, a.checkpoint);
   prepareForQuantization(model, q);
   fs::create_directories(workDir);
-  if (a.resume) {
+  if (calibratedBefore) {
     applyCalibrationFile(*model, calibCopy);  // amax shapes; the checkpoint then overwrites every value
   } else if (!a.calib.empty()) {
     applyCalibrationFile(*model, a.calib);
     writeStringAtomically(calibCopy, readFileToString(a.calib));
-  } else {
-    InferencePipeline pipeline(cfg, model, device);
-    DatasetCalibrationOptions co;
-    co.batches = q.numBatches;
-    co.amax = amaxOptionsFor(q);
-    const DatasetCalibrationResult r = calibrateOnDataset(pipeline, train, frameIndices(train.size()), co);
-    writeStringAtomically(calibCopy,
-                          calibrationToJson(*model, r.layers, describeMethod(quantRecipeFor(q).input, co.amax), r.batches)
-                                  .dump(2) +
-                              "\n");
+  } else if (calibrateNow) {
+    calibrateForQat(model, cfg, q, train, device, calibCopy);
   }
   model->to(at::kCPU);
 
@@ -119,10 +146,22 @@ void runQat(const QatArgs& a) {
   o.extraSettings = {{"mode", "qat"},
                      {"base_checkpoint", a.checkpoint},
                      {"base_checkpoint_fnv1a", fileFingerprint(a.checkpoint)},
-                     {"calibration_fnv1a", fileFingerprint(calibCopy)},
+                     {"calibrate_at_epoch", a.startEpoch},
+                     // Known up front only when calibrated before the first epoch (the final checkpoint's
+                     // metadata always records it).
+                     {"calibration_fnv1a", a.startEpoch == 0 ? fileFingerprint(calibCopy) : std::string()},
                      {"freeze_bn", o.freezeNorms},
                      {"learn_amax", q.learnAmax},
+                     {"distill", a.distill},
                      {"sensitive_layers", q.sensitiveLayers}};
+  if (a.distill) o.teacher = loadCenterPoint(cfg, a.checkpoint);  // the float model, unfused
+  if (a.startEpoch > 0 && !calibratedBefore) {
+    o.beforeEpoch = [&, K = int(a.startEpoch)](int epoch, CenterPoint& m) {
+      if (epoch != K + 1) return;
+      spdlog::info("epoch {}: calibrating after {} float epoch(s); quantized from here on", epoch, K);
+      calibrateForQat(m, cfg, q, train, device, calibCopy);
+    };
+  }
   Trainer trainer(cfg, model, train, val ? &*val : nullptr, o);
   const TrainResult result = trainer.run();
 
@@ -137,7 +176,9 @@ void runQat(const QatArgs& a) {
                            {"calibration_fnv1a", fileFingerprint(calibCopy)},
                            {"epochs", std::to_string(a.epochs)},
                            {"lr", fmt::format("{}", a.lr)}});
-  if (!a.onnxDir.empty()) exportCenterPointOnnx(model, cfg, a.onnxDir, withQuantizationPrecision(OnnxExportOptions{}, q), a.overwrite);
+  if (!a.onnxDir.empty())
+    exportCenterPointOnnx(model, cfg, a.onnxDir, withQuantizationPrecision(OnnxExportOptions{}, q),
+                          a.overwrite);
   std::cout << "\nQAT validation (range-bucketed mAP, overall):\n";
   for (const auto& r : result.history)
     std::cout << fmt::format("  epoch {:>2}: loss {:.4f}  mAP {}\n", r.epoch, r.meanLoss,
@@ -148,12 +189,18 @@ void runQat(const QatArgs& a) {
 }  // namespace
 
 void addQatCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("qat", "Quantization-aware fine-tuning of a trained model (fake-quant checkpoint out)");
+  auto* cmd = app.add_subcommand(
+      "qat", "Quantization-aware fine-tuning of a trained model (fake-quant checkpoint out)");
   auto a = std::make_shared<QatArgs>();
-  cmd->add_option("--config", a->config, "Model config (YAML) with its quantization section")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--checkpoint", a->checkpoint, "Trained FP32 weights")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--config", a->config, "Model config (YAML) with its quantization section")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--checkpoint", a->checkpoint, "Trained FP32 weights")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--data", a->data, "Dataset root")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors; .pth next to it)")->required();
+  cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors; .pth next to it)")
+      ->required();
   cmd->add_option("--calibrate-batches", a->calibrateBatches, "Calibration frames (default: the config's)");
   cmd->add_option("--epochs", a->epochs, "QAT epochs")->capture_default_str();
   cmd->add_option("--lr", a->lr, "Starting learning rate (cosine down)")->capture_default_str();
@@ -163,8 +210,14 @@ void addQatCommand(CLI::App& app) {
   cmd->add_option("--max-val-frames", a->maxValFrames, "Validate on the first N frames only");
   cmd->add_option("--splits", a->splits, "Splits file (YAML)")->check(CLI::ExistingFile);
   cmd->add_option("--version", a->version, "nuScenes version folder");
-  cmd->add_option("--calib", a->calib, "Reuse this calibration JSON instead of calibrating")->check(CLI::ExistingFile);
-  cmd->add_option("--start-epoch", a->startEpoch, "Epoch at which to calibrate (0 only)")->capture_default_str();
+  cmd->add_option("--calib", a->calib, "Reuse this calibration JSON instead of calibrating")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--start-epoch", a->startEpoch,
+                  "Float epochs (frozen BN) before calibrating; quantized fine-tuning from epoch K + 1")
+      ->capture_default_str();
+  cmd->add_flag("--distill", a->distill,
+                "Learn to reproduce the float model's head outputs (the --checkpoint as teacher) instead of "
+                "the labels");
   cmd->add_flag("--no-freeze-bn", a->noFreezeBn, "Let BatchNorm statistics update (default: frozen)");
   cmd->add_flag("--learn-amax", a->learnAmax, "PACT-style learnable activation amax (default: frozen)");
   cmd->add_flag("--resume", a->resume, "Continue the QAT run in the work dir");

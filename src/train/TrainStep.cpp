@@ -1,6 +1,7 @@
 #include "train/TrainStep.h"
 
 #include "quant/QuantLayers.h"
+#include "train/DistillationLoss.h"
 
 #include <torch/nn/utils/clip_grad.h>
 
@@ -36,13 +37,24 @@ HeadOutputs forwardBatch(CenterPoint& model, const TrainBatch& batch) {
   return model->forwardDense(canvas);
 }
 
+HeadOutputs TrainStep::teacherOutputs(const TrainBatch& batch) const {
+  torch::NoGradGuard noGrad;
+  CenterPoint teacher = teacher_;  // a handle (shared module), so the const step can run it
+  teacher->eval();
+  return forwardBatch(teacher, batch);
+}
+
 StepResult TrainStep::run(CenterPoint& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
                           const ScheduleValues& schedule, const GradientHook& afterBackward) const {
-  if (freezeNorms_) trainWithFrozenNorms(model);
-  else model->train();
+  if (freezeNorms_)
+    trainWithFrozenNorms(model);
+  else
+    model->train();
   applySchedule(optimizer, schedule);
   optimizer.zero_grad();
-  const LossTerms losses = computeLosses(cfg_, forwardBatch(model, batch), batch.targets);
+  const HeadOutputs head = forwardBatch(model, batch);
+  const LossTerms losses = teacher_.is_empty() ? computeLosses(cfg_, head, batch.targets)
+                                               : distillationLoss(cfg_, head, teacherOutputs(batch));
   losses.total.backward();
   if (afterBackward) afterBackward(model);
 

@@ -2,7 +2,8 @@
 // One optimisation step, with every piece of state passed in (model, optimizer, batch, schedule values),
 // so that the trainer can run it data-parallel: it calls `afterBackward` (e.g. a c10d all-reduce of the
 // gradients) between backward and the gradient clip, as DDP + mmengine's OptimWrapper order them.
-//   set lr / beta1 -> forward (train mode) -> losses -> backward -> [afterBackward] -> clip (norm 2)
+//   set lr / beta1 -> forward (train mode) [-> teacher forward, no grad] -> losses -> backward ->
+//   [afterBackward] -> clip (norm 2)
 //   -> optimizer step.
 #include <torch/optim/adamw.h>
 
@@ -41,7 +42,10 @@ class TrainStep {
   using GradientHook = std::function<void(CenterPoint&)>;
 
   // freezeNorms: BatchNorms stay in eval mode (running statistics fixed), as QAT with frozen BN wants.
-  explicit TrainStep(const CenterPointConfig& cfg, bool freezeNorms = false) : cfg_(cfg), freezeNorms_(freezeNorms) {}
+  // teacher (optional, on the model's device): the loss becomes the distillation loss against its outputs
+  // on the same batch (train/DistillationLoss.h) instead of the label loss.
+  explicit TrainStep(const CenterPointConfig& cfg, bool freezeNorms = false, CenterPoint teacher = nullptr)
+      : cfg_(cfg), freezeNorms_(freezeNorms), teacher_(std::move(teacher)) {}
 
   // batch must already be on the model's device (TrainBatch::to). Reading the loss values back is the
   // step's one host sync.
@@ -49,8 +53,11 @@ class TrainStep {
                  const ScheduleValues& schedule, const GradientHook& afterBackward = nullptr) const;
 
  private:
+  HeadOutputs teacherOutputs(const TrainBatch& batch) const;
+
   CenterPointConfig cfg_;
   bool freezeNorms_ = false;
+  CenterPoint teacher_{nullptr};
 };
 
 // Train mode for everything except BatchNorms (their statistics stay fixed).

@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "checkpoint/ModuleStateDict.h"
 #include "checkpoint/Safetensors.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
+#include "core/Fingerprint.h"
 #include "core/ProgressBar.h"
 #include "eval/DatasetEvaluation.h"
 #include "infer/DatasetInference.h"
@@ -18,7 +20,6 @@
 #include "train/LrSchedule.h"
 #include "train/OptimizerState.h"
 #include "train/TrainStep.h"
-#include "core/Fingerprint.h"
 
 namespace cpq {
 namespace fs = std::filesystem;
@@ -51,6 +52,21 @@ nlohmann::ordered_json readJson(const std::string& path) {
   }
 }
 
+// Parameters the optimizer does not hold yet (registered by a beforeEpoch hook) join it as a new group with
+// the first group's options.
+void adoptNewParameters(torch::optim::Optimizer& optimizer, CenterPoint& model) {
+  std::set<const void*> held;
+  for (const auto& group : optimizer.param_groups())
+    for (const auto& p : group.params()) held.insert(p.unsafeGetTensorImpl());
+  std::vector<at::Tensor> fresh;
+  for (const auto& p : model->parameters())
+    if (p.requires_grad() && !held.count(p.unsafeGetTensorImpl())) fresh.push_back(p);
+  if (fresh.empty()) return;
+  spdlog::info("{} new parameter tensor(s) join the optimizer", fresh.size());
+  optimizer.add_param_group(
+      torch::optim::OptimizerParamGroup(fresh, optimizer.param_groups().front().options().clone()));
+}
+
 }  // namespace
 
 nlohmann::ordered_json EpochRecord::toJson() const {
@@ -68,8 +84,9 @@ std::string configFingerprint(const CenterPointConfig& cfg) {
 
 nlohmann::ordered_json runSettings(const CenterPointConfig& cfg, const TrainerOptions& o) {
   const OptimizerConfig c = effectiveOptimizer(cfg, o);
-  nlohmann::ordered_json j = {{"epochs", c.epochs}, {"batch_size", c.batchSize}, {"lr", c.lr},
-                              {"seed", o.seed},     {"augment", o.augment},      {"config_fnv1a", configFingerprint(cfg)}};
+  nlohmann::ordered_json j = {{"epochs", c.epochs},   {"batch_size", c.batchSize},
+                              {"lr", c.lr},           {"seed", o.seed},
+                              {"augment", o.augment}, {"config_fnv1a", configFingerprint(cfg)}};
   for (auto it = o.extraSettings.begin(); it != o.extraSettings.end(); ++it) j[it.key()] = it.value();
   return j;
 }
@@ -83,10 +100,12 @@ Trainer::Trainer(const CenterPointConfig& cfg, CenterPoint model, const Detectio
 std::optional<double> Trainer::validate() {
   if (!val_ || val_->size() == 0) return std::nullopt;
   InferencePipeline pipeline(cfg_, model_, opt_.device);
-  const EvaluationReport r = evaluateOnDataset(pipeline, *val_, frameIndices(val_->size(), opt_.maxValFrames), cfg_,
-                                               "val", /*withNuScenes=*/false);
-  if (opt_.freezeNorms) trainWithFrozenNorms(model_);
-  else model_->train();
+  const EvaluationReport r = evaluateOnDataset(pipeline, *val_, frameIndices(val_->size(), opt_.maxValFrames),
+                                               cfg_, "val", /*withNuScenes=*/false);
+  if (opt_.freezeNorms)
+    trainWithFrozenNorms(model_);
+  else
+    model_->train();
   return r.t4->mAP.at("overall");
 }
 
@@ -155,8 +174,14 @@ TrainResult Trainer::run() {
 
   const int64_t itersPerEpoch = int64_t((train_.size() + size_t(oc.batchSize) - 1) / size_t(oc.batchSize));
   const TwoPhaseCosineSchedule schedule = awmlSchedule(oc, itersPerEpoch);
-  const TrainStep trainStep(cfg_, opt_.freezeNorms);
+  if (!opt_.teacher.is_empty()) opt_.teacher->to(opt_.device);
+  const TrainStep trainStep(cfg_, opt_.freezeNorms, opt_.teacher);
   for (int epoch = startEpoch; epoch <= oc.epochs; ++epoch) {
+    if (opt_.beforeEpoch) {
+      opt_.beforeEpoch(epoch, model_);
+      model_->to(opt_.device);
+      adoptNewParameters(*optimizer, model_);
+    }
     BatchPlan plan = planEpoch(train_.size(), oc.batchSize, opt_.seed, uint64_t(epoch));
     plan.augment = opt_.augment;
     const std::vector<std::vector<size_t>> batches = plan.batches;  // for messages

@@ -39,6 +39,12 @@ struct TrainerOptions {
   // Recorded with the run settings (a resume must match them): e.g. QAT's mode, base checkpoint and
   // calibration hashes.
   nlohmann::ordered_json extraSettings = nlohmann::ordered_json::object();
+  // Distillation teacher (QAT): the loss is the distillation loss against its outputs (TrainStep).
+  CenterPoint teacher{nullptr};
+  // Called at the start of every epoch that runs (also after a resume), with the model on the device; it
+  // may add parameters (e.g. learnable amax registered by a calibration at that epoch), which join the
+  // optimizer as a new parameter group.
+  std::function<void(int epoch, CenterPoint& model)> beforeEpoch;
   // Called after each checkpoint with the paths written (e.g. to copy them off a GPU machine).
   std::function<void(const std::vector<std::string>&)> onCheckpoint;
 };

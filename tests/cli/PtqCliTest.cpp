@@ -47,9 +47,10 @@ class PtqCli : public ::testing::Test {
   static void SetUpTestSuite() {
     fs::remove_all(root());
     fs::create_directories(root());
-    writeStringAtomically(config(),
-                          testing::smallRangeConfigYaml() + recipe("[pts_voxel_encoder, pts_backbone.blocks.0]"));
-    auto r = runCli("synth --out " + quote(data()) + " --scenes 3 --frames-per-scene 3 --seed 11 --preset demo");
+    writeStringAtomically(
+        config(), testing::smallRangeConfigYaml() + recipe("[pts_voxel_encoder, pts_backbone.blocks.0]"));
+    auto r =
+        runCli("synth --out " + quote(data()) + " --scenes 3 --frames-per-scene 3 --seed 11 --preset demo");
     ASSERT_EQ(r.code, 0) << r.output;
     r = runCli("train --config " + quote(config()) + " --data " + quote(data()) + " --work-dir " +
                quote((root() / "work").string()) + " --seed 5 --workers 2 --val-split none");
@@ -83,8 +84,8 @@ TEST_F(PtqCli, WritesCheckpointCalibrationCacheAndReport) {
     EXPECT_TRUE(l["sqnr_db"].is_number()) << l.dump();
   }
   // The TensorRT cache holds amax/127 of each quantized layer's input tensor.
-  const auto scales = parseTensorRtCalibrationCache(readFileToString((dir / "int8.trt_calib.cache").string()),
-                                                    "cache");
+  const auto scales =
+      parseTensorRtCalibrationCache(readFileToString((dir / "int8.trt_calib.cache").string()), "cache");
   EXPECT_FALSE(scales.empty());
   EXPECT_LE(scales.size(), report["layers"].size());
   const double shared = calib["amax"]["pts_bbox_head.shared_conv.conv._input_quantizer._amax"].get<double>();
@@ -95,12 +96,14 @@ TEST_F(PtqCli, WritesCheckpointCalibrationCacheAndReport) {
 
 TEST_F(PtqCli, EvaluatingTheInt8CheckpointReproducesTheReportedInt8Map) {
   const fs::path evalDir = root() / "eval_int8";
-  const auto r = runCli("eval --config " + quote(config()) + " --checkpoint " + quote(out("main")) + " --data " +
-                        quote(data()) + " --split val --metric t4 --out-dir " + quote(evalDir.string()));
+  const auto r =
+      runCli("eval --config " + quote(config()) + " --checkpoint " + quote(out("main")) + " --data " +
+             quote(data()) + " --split val --metric t4 --out-dir " + quote(evalDir.string()));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto metrics = readJson((evalDir / "metrics.json").string());
   const auto report = readJson((root() / "main" / "int8.report.json").string());
-  EXPECT_EQ(metrics["t4"]["mAP"]["overall"].get<double>(), report["int8"]["t4"]["mAP"]["overall"].get<double>());
+  EXPECT_EQ(metrics["t4"]["mAP"]["overall"].get<double>(),
+            report["int8"]["t4"]["mAP"]["overall"].get<double>());
 }
 
 TEST_F(PtqCli, ExistingOutputsAreNotOverwritten) {
@@ -123,7 +126,8 @@ TEST_F(PtqCli, UnknownSensitiveLayerIsAnErrorListingTheLayers) {
   writeStringAtomically(bad, testing::smallRangeConfigYaml() + recipe("[pts_backbone.block.0]"));
   const auto r = runCli(ptqArgs(out("bad"), bad));
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.output.find("'pts_backbone.block.0' matches no quantizable layer"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'pts_backbone.block.0' matches no quantizable layer"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("pts_bbox_head.shared_conv.conv"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out("bad")));
 }
@@ -157,8 +161,9 @@ std::string demoModelArgs() {
 
 TEST_F(PtqCli, SabotagedLayerIsRankedMostSensitiveByTheFullAndTheProxyProfile) {
   const fs::path dir = root() / "sab";
-  auto r = runCli("ptq" + demoModelArgs() + " --data " + quote(data()) + " --calibrate-batches 3 --sqnr-frames 1" +
-                  " --max-eval-frames 1 --full-int8 --output " + quote((dir / "int8.safetensors").string()));
+  auto r =
+      runCli("ptq" + demoModelArgs() + " --data " + quote(data()) + " --calibrate-batches 3 --sqnr-frames 1" +
+             " --max-eval-frames 1 --full-int8 --output " + quote((dir / "int8.safetensors").string()));
   ASSERT_EQ(r.code, 0) << r.output;
   auto calib = readJson((dir / "int8.calib.json").string());
   const std::string victim = "pts_bbox_head.shared_conv.conv";
@@ -181,12 +186,14 @@ TEST_F(PtqCli, SabotagedLayerIsRankedMostSensitiveByTheFullAndTheProxyProfile) {
   r = runCli(common + " --proxy --budget 0.02 --output " + quote((dir / "budget.csv").string()));
   ASSERT_EQ(r.code, 0) << r.output;
   const std::string yaml = readFileToString((dir / "budget.sensitive_layers.yaml").string());
-  EXPECT_NE(yaml.find("quantization:\n  sensitive_layers:\n    - " + victim + "\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("quantization:\n  sensitive_layers:\n    - " + victim + "\n"), std::string::npos)
+      << yaml;
 }
 
 TEST_F(PtqCli, NegativeBudgetIsRefusedAndWritesNothing) {
-  const auto r = runCli("sensitivity --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
-                        quote(data()) + " --proxy --budget -0.1 --output " + quote((root() / "neg" / "s.csv").string()));
+  const auto r =
+      runCli("sensitivity --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --proxy --budget -0.1 --output " + quote((root() / "neg" / "s.csv").string()));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("budget"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(root() / "neg"));
@@ -202,9 +209,10 @@ onnx::ModelProto readOnnx(const fs::path& p) {
 TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
   const fs::path dir = root() / "qat";
   const std::string output = (dir / "qat.safetensors").string();
-  auto r = runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
-                  quote(data()) + " --calibrate-batches 4 --epochs 7 --batch-size 2 --lr 0.0001 --no-augment" +
-                  " --seed 3 --output " + quote(output) + " --onnx-dir " + quote((dir / "onnx").string()));
+  auto r =
+      runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --calibrate-batches 4 --epochs 7 --batch-size 2 --lr 0.0001 --no-augment" +
+             " --seed 3 --output " + quote(output) + " --onnx-dir " + quote((dir / "onnx").string()));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto state = readJson((dir / "qat_work" / "latest.json").string());
   ASSERT_EQ(state["settings"]["mode"], "qat");
@@ -212,7 +220,8 @@ TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
   ASSERT_EQ(history.size(), 7u);
   EXPECT_GE(state["step"].get<int>(), 20);
   // The loss does not rise over the run.
-  EXPECT_LE(history.back()["mean_loss"].get<double>(), history.front()["mean_loss"].get<double>()) << history.dump();
+  EXPECT_LE(history.back()["mean_loss"].get<double>(), history.front()["mean_loss"].get<double>())
+      << history.dump();
   // Every amax is still the calibration's (frozen), and the sensitive layers stayed float.
   const auto calib = readJson((dir / "qat_work" / "calibration.json").string());
   const StateDict sd = loadCheckpoint(output);
@@ -243,8 +252,8 @@ TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
   EXPECT_EQ(quantize, amaxKeys / 2);
   // The checkpoint evaluates to the last validation mAP (same frames).
   const fs::path evalDir = dir / "eval";
-  r = runCli("eval --config " + quote(config()) + " --checkpoint " + quote(output) + " --data " + quote(data()) +
-             " --split val --metric t4 --out-dir " + quote(evalDir.string()));
+  r = runCli("eval --config " + quote(config()) + " --checkpoint " + quote(output) + " --data " +
+             quote(data()) + " --split val --metric t4 --out-dir " + quote(evalDir.string()));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(readJson((evalDir / "metrics.json").string())["t4"]["mAP"]["overall"].get<double>(),
             history.back()["val_map_overall"].get<double>());
@@ -270,10 +279,68 @@ TEST_F(PtqCli, ExportWithQuantizationEnabledCalibratesAndWritesQdq) {
   EXPECT_GT(quantize, 0u);
 }
 
+// --start-epoch 1: epoch 1 trains the fused float model (no amax in its checkpoint), calibration happens at
+// the start of epoch 2 (every amax in its checkpoint). Resuming the finished run rebuilds the same model.
+TEST_F(PtqCli, QatStartEpochTrainsFloatFirstThenCalibrates) {
+  const fs::path dir = root() / "qat_k1";
+  const std::string output = (dir / "qat.safetensors").string();
+  const std::string head =
+      "qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " + quote(data()) +
+      " --calibrate-batches 2 --batch-size 2 --lr 0.0001 --seed 3" + " --max-val-frames 2";
+  const std::string args = head + " --epochs 2 --start-epoch 1 --output " + quote(output);
+  auto r = runCli(args);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const fs::path work = dir / "qat_work";
+  const auto state = readJson((work / "latest.json").string());
+  EXPECT_EQ(state["settings"]["calibrate_at_epoch"], 1);
+  ASSERT_EQ(state["history"].size(), 2u);
+  const auto amaxCount = [](const std::string& path) {
+    const StateDict sd = loadCheckpoint(path);
+    size_t n = 0;
+    for (const auto& item : sd.items()) n += item.first.find("._amax") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(amaxCount((work / "epoch_1.safetensors").string()), 0u);
+  const size_t quantized = amaxCount((work / "epoch_2.safetensors").string());
+  EXPECT_GT(quantized, 0u);
+  EXPECT_EQ(readJson((work / "calibration.json").string())["amax"].size(), quantized);
+  EXPECT_EQ(amaxCount(output), quantized);
+
+  const std::string first = readFileToString(output);
+  r = runCli(args + " --resume --overwrite");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(readFileToString(output), first);
+
+  r = runCli(head + " --epochs 2 --start-epoch 1 --calib " + quote((work / "calibration.json").string()) +
+             " --output " + quote((dir / "other.safetensors").string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("exclude each other"), std::string::npos) << r.output;
+  r = runCli(head + " --epochs 2 --start-epoch 2 --output " + quote((dir / "k2.safetensors").string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("at least one epoch must train quantized"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "k2.safetensors"));
+}
+
+// --distill: the float checkpoint is the teacher; the run records it and learns from the quantization error.
+TEST_F(PtqCli, QatDistillsFromTheFloatModel) {
+  const fs::path dir = root() / "qat_distill";
+  const auto r =
+      runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --calibrate-batches 2 --batch-size 2 --epochs 1 --distill --seed 3" +
+             " --max-val-frames 2 --output " + quote((dir / "qat.safetensors").string()));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto state = readJson((dir / "qat_work" / "latest.json").string());
+  EXPECT_EQ(state["settings"]["distill"], true);
+  const double loss = state["history"][0]["mean_loss"].get<double>();
+  EXPECT_GT(loss, 0.0);
+  EXPECT_LT(loss, 10.0);
+}
+
 TEST_F(PtqCli, QatResumeOfAnFp32RunIsRefused) {
-  const auto r = runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
-                        quote(data()) + " --epochs 1 --resume --work-dir " + quote((root() / "work").string()) +
-                        " --output " + quote((root() / "qat_bad" / "q.safetensors").string()));
+  const auto r =
+      runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --epochs 1 --resume --work-dir " + quote((root() / "work").string()) +
+             " --output " + quote((root() / "qat_bad" / "q.safetensors").string()));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("is not a QAT run"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(root() / "qat_bad" / "q.safetensors"));
