@@ -13,6 +13,11 @@ const at::Tensor& LossTerms::term(const std::string& name) const {
   throw Error("loss: no term named '" + name + "'");
 }
 
+void LossTerms::add(size_t task, const std::string& name, const at::Tensor& value) {
+  terms.emplace_back("task" + std::to_string(task) + "." + name, value);
+  total = total.defined() ? total + value : value;
+}
+
 LossTerms computeLosses(const CenterPointConfig& cfg, const HeadOutputs& head, const Targets& targets) {
   if (head.size() != targets.size()) {
     throw Error("loss: the head has " + std::to_string(head.size()) + " tasks, the targets " +
@@ -32,10 +37,8 @@ LossTerms computeLosses(const CenterPointConfig& cfg, const HeadOutputs& head, c
     const at::Tensor boxes = gatherBoxPredictions(pred, target.ind).to(at::kFloat);
     const at::Tensor boxLoss = boxRegressionLoss(boxes, target.annoBox.to(device, at::kFloat),
                                                  target.mask.to(device), t.codeWeights, t.lossBboxWeight);
-    const std::string prefix = "task" + std::to_string(task) + ".";
-    out.terms.emplace_back(prefix + "loss_heatmap", heatmapLoss);
-    out.terms.emplace_back(prefix + "loss_bbox", boxLoss);
-    out.total = out.total.defined() ? out.total + heatmapLoss + boxLoss : heatmapLoss + boxLoss;
+    out.add(task, "loss_heatmap", heatmapLoss);
+    out.add(task, "loss_bbox", boxLoss);
   }
   return out;
 }

@@ -19,6 +19,8 @@ struct LossTerms {
 
   // A term by name; throws cpq::Error when there is none.
   const at::Tensor& term(const std::string& name) const;
+  // Appends "task<task>.<name>" and adds it to the total.
+  void add(size_t task, const std::string& name, const at::Tensor& value);
 };
 
 // head: [B, ...] outputs of every task; targets: stacked (stackTargets) on the same device.

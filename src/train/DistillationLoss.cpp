@@ -38,10 +38,8 @@ LossTerms distillationLoss(const CenterPointConfig& cfg, const HeadOutputs& stud
     const at::Tensor bT = boxChannels(teacher[task]).detach().to(at::kFloat);
     const at::Tensor cw = channelWeights(cfg.trainTargets.codeWeights, bS.size(1), bS.device());
     const at::Tensor boxLoss = cfg.trainTargets.lossBboxWeight * ((bS - bT).abs() * cw * w).sum() / norm;
-    const std::string prefix = "task" + std::to_string(task) + ".";
-    out.terms.emplace_back(prefix + "distill_heatmap", heatmapLoss);
-    out.terms.emplace_back(prefix + "distill_bbox", boxLoss);
-    out.total = out.total.defined() ? out.total + heatmapLoss + boxLoss : heatmapLoss + boxLoss;
+    out.add(task, "distill_heatmap", heatmapLoss);
+    out.add(task, "distill_bbox", boxLoss);
   }
   return out;
 }

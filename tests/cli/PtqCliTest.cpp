@@ -321,6 +321,29 @@ TEST_F(PtqCli, QatStartEpochTrainsFloatFirstThenCalibrates) {
   EXPECT_FALSE(fs::exists(dir / "k2.safetensors"));
 }
 
+// --learn-amax with --start-epoch 1: the amax parameters appear at the calibration of epoch 2, join the
+// optimizer there and move away from the calibration's values.
+TEST_F(PtqCli, QatLearnableAmaxRegisteredAtALaterEpochIsTrained) {
+  const fs::path dir = root() / "qat_k1_learn";
+  const std::string output = (dir / "qat.safetensors").string();
+  const auto r =
+      runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --calibrate-batches 2 --batch-size 2 --lr 0.001 --seed 3" +
+             " --max-val-frames 2 --epochs 2 --start-epoch 1 --learn-amax --output " + quote(output));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("join the optimizer"), std::string::npos) << r.output;
+  const auto calib = readJson((dir / "qat_work" / "calibration.json").string());
+  const StateDict sd = loadCheckpoint(output);
+  size_t moved = 0, inputs = 0;
+  for (const auto& [name, t] : sd.items()) {
+    if (name.find("._input_quantizer._amax") == std::string::npos) continue;
+    ++inputs;
+    moved += t.item<float>() != calib["amax"][name].get<float>();
+  }
+  EXPECT_GT(inputs, 0u);
+  EXPECT_GT(moved, inputs / 2) << moved << " of " << inputs << " input amax moved";
+}
+
 // --distill: the float checkpoint is the teacher; the run records it and learns from the quantization error.
 TEST_F(PtqCli, QatDistillsFromTheFloatModel) {
   const fs::path dir = root() / "qat_distill";

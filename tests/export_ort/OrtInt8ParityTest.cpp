@@ -399,6 +399,23 @@ TEST_F(OrtInt8Test, ExportQuantizedCliWritesTheInProcessBytesAndMatchesInOnnxRun
   }
   expectOrtMatches(path("cli"), forward(model, inputFeatures_, spatialFeatures_), false, "cli");
 
+  // scripts/verify_onnx.sh --int8 passes on the checkpoint the files came from and fails on another one.
+  const auto verifyInt8 = [&](const std::string& checkpoint) {
+    return runShell("CPQ_CLI=" + quote(CPQ_CLI_PATH) + " bash " +
+                    quote(std::string(CPQ_SOURCE_DIR) + "/scripts/verify_onnx.sh") + " --int8 --config " +
+                    quote(tinyConfig_) + " --checkpoint " + quote(checkpoint) + " --onnx-dir " +
+                    quote(path("cli")) + " --points " + quote(cloud_));
+  };
+  r = verifyInt8(path("quantized.safetensors"));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("verify_onnx: PASS"), std::string::npos) << r.output;
+  CenterPoint other = testing::fusedModelWithQuantizers(cfg, 8, s);
+  testing::calibrateMax(other, inputFeatures_, spatialFeatures_);
+  saveQuantizedCheckpoint(other, path("other.safetensors"), {});
+  r = verifyInt8(path("other.safetensors"));
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("verify_onnx: FAIL"), std::string::npos) << r.output;
+
   // quantization.precision in the config sets the graph I/O types of a --quantized export.
   writeStringAtomically(
       path("tiny_fp16.yaml"),
