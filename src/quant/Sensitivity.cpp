@@ -11,6 +11,7 @@
 #include "core/ProgressBar.h"
 #include "quant/LayerSqnr.h"
 #include "quant/QuantInsertion.h"
+#include "train/BoxRegressionLoss.h"
 
 namespace cpq {
 namespace {
@@ -18,12 +19,14 @@ namespace {
 void setOwnerState(const QuantizerOwner& o, bool on) {
   for (TensorQuantizer q : {o.input, o.weight}) {
     if (q.is_empty()) continue;
-    if (on) q->enableQuantization();
-    else q->disable();
+    if (on)
+      q->enableQuantization();
+    else
+      q->disable();
   }
 }
 
-at::Tensor boxes(const TaskOutputs& t) { return at::cat({t.reg, t.height, t.dim, t.rot, t.vel}, 1).to(at::kDouble); }
+at::Tensor boxes(const TaskOutputs& t) { return boxChannels(t).to(at::kDouble); }
 
 std::vector<double> ranks(const std::vector<double>& v) {
   std::vector<size_t> idx(v.size());
@@ -44,7 +47,8 @@ std::vector<double> ranks(const std::vector<double>& v) {
 double headOutputError(const HeadOutputs& out, const HeadOutputs& ref) {
   double hmNoise = 0, hmSignal = 0, boxNoise = 0, boxSignal = 0;
   for (size_t t = 0; t < ref.size(); ++t) {
-    const at::Tensor h = at::sigmoid(out[t].heatmap.to(at::kDouble)), hr = at::sigmoid(ref[t].heatmap.to(at::kDouble));
+    const at::Tensor h = at::sigmoid(out[t].heatmap.to(at::kDouble)),
+                     hr = at::sigmoid(ref[t].heatmap.to(at::kDouble));
     hmNoise += (h - hr).pow(2).sum().item<double>();
     hmSignal += hr.pow(2).sum().item<double>();
     const at::Tensor b = boxes(out[t]), br = boxes(ref[t]);
@@ -58,7 +62,8 @@ double spearmanCorrelation(const std::vector<double>& a, const std::vector<doubl
   if (a.size() != b.size() || a.size() < 2) return std::nan("");
   const std::vector<double> ra = ranks(a), rb = ranks(b);
   const double n = static_cast<double>(a.size());
-  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n, mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
+  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n,
+               mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
   double cov = 0, va = 0, vb = 0;
   for (size_t i = 0; i < ra.size(); ++i) {
     cov += (ra[i] - ma) * (rb[i] - mb);
@@ -68,8 +73,8 @@ double spearmanCorrelation(const std::vector<double>& a, const std::vector<doubl
   return va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : std::nan("");
 }
 
-std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const SensitivityProbe& probe, bool evaluate,
-                                               double* baselineMap) {
+std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const SensitivityProbe& probe,
+                                               bool evaluate, double* baselineMap) {
   torch::NoGradGuard noGrad;
   const auto owners = quantizerOwners(model);
   if (owners.empty()) throw Error("sensitivity: the model has no quantized layers");
@@ -105,10 +110,13 @@ std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const S
   return rows;
 }
 
-FloatLayerSelection selectFloatLayers(torch::nn::Module& model, std::vector<SensitivityRow> rows, double budget,
-                                      double baselineMap, const std::function<double()>& evaluateMap) {
-  if (!(budget >= 0)) throw Error(fmt::format("sensitivity --budget must be a non-negative mAP fraction, not {}", budget));
-  const bool byDelta = std::all_of(rows.begin(), rows.end(), [](const SensitivityRow& r) { return !std::isnan(r.delta); });
+FloatLayerSelection selectFloatLayers(torch::nn::Module& model, std::vector<SensitivityRow> rows,
+                                      double budget, double baselineMap,
+                                      const std::function<double()>& evaluateMap) {
+  if (!(budget >= 0))
+    throw Error(fmt::format("sensitivity --budget must be a non-negative mAP fraction, not {}", budget));
+  const bool byDelta =
+      std::all_of(rows.begin(), rows.end(), [](const SensitivityRow& r) { return !std::isnan(r.delta); });
   std::stable_sort(rows.begin(), rows.end(), [&](const SensitivityRow& a, const SensitivityRow& b) {
     return byDelta ? a.delta > b.delta : a.proxy > b.proxy;
   });
@@ -132,13 +140,15 @@ FloatLayerSelection selectFloatLayers(torch::nn::Module& model, std::vector<Sens
       return s;
     }
   }
-  throw Error(fmt::format("sensitivity: the budget {:.4f} cannot be met even with every layer in float (drop {:.4f})",
-                          budget, baselineMap - s.int8Map));
+  throw Error(
+      fmt::format("sensitivity: the budget {:.4f} cannot be met even with every layer in float (drop {:.4f})",
+                  budget, baselineMap - s.int8Map));
 }
 
 std::string sensitiveLayersYaml(const FloatLayerSelection& s, double budget) {
-  std::string y = fmt::format("# INT8 mAP drop {:.4f} <= budget {:.4f} (baseline {:.4f}, INT8 {:.4f}; {} evaluations)\n",
-                              s.baselineMap - s.int8Map, budget, s.baselineMap, s.int8Map, s.evaluations);
+  std::string y =
+      fmt::format("# INT8 mAP drop {:.4f} <= budget {:.4f} (baseline {:.4f}, INT8 {:.4f}; {} evaluations)\n",
+                  s.baselineMap - s.int8Map, budget, s.baselineMap, s.int8Map, s.evaluations);
   y += "quantization:\n  sensitive_layers:";
   if (s.floatLayers.empty()) return y + " []\n";
   y += "\n";
