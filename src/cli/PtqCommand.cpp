@@ -11,6 +11,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
+#include "cli/RecipeOptions.h"
 #include "config/CenterPointConfig.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
@@ -29,13 +30,13 @@ namespace cpq::cli {
 namespace {
 
 struct PtqArgs {
-  std::string config, checkpoint, data, output, method, split = "train", evalSplit = "val", splits, version;
+  std::string config, checkpoint, data, output, split = "train", evalSplit = "val", splits, version;
   std::string onnxDir, device = "cpu";
-  int64_t calibrateBatches = 0, batchSize = 1;
+  RecipeOptions recipe;
+  int64_t batchSize = 1;
   size_t maxEvalFrames = 0;
   int64_t sqnrFrames = 4;
-  bool overwrite = false, strict = false, fullInt8 = false, autoware = false;
-  std::optional<bool> skipZeros;
+  bool overwrite = false, strict = false, autoware = false;
 };
 
 struct PtqOutputs {
@@ -45,30 +46,23 @@ struct PtqOutputs {
 PtqOutputs outputsFor(const std::string& output) {
   const std::filesystem::path p(output);
   if (p.extension() != ".safetensors")
-    throw Error("ptq --output must name a .safetensors file (the .pth and reports go next to it), not '" + output + "'");
+    throw Error("ptq --output must name a .safetensors file (the .pth and reports go next to it), not '" +
+                output + "'");
   const std::string stem = (p.parent_path() / p.stem()).string();
-  return {output, stem + ".pth", stem + ".calib.json", stem + ".trt_calib.cache", stem + ".report.json",
+  return {output,
+          stem + ".pth",
+          stem + ".calib.json",
+          stem + ".trt_calib.cache",
+          stem + ".report.json",
           stem + ".report.md"};
 }
 
 // The config's recipe with the command line's overrides.
 QuantizationConfig recipeFor(const CenterPointConfig& cfg, const PtqArgs& a) {
-  QuantizationConfig q = cfg.quantization;
-  if (!a.method.empty()) {
-    if (a.method == "max") {
-      q.method = "max";
-    } else if (a.method == "percentile" || a.method == "mse" || a.method == "entropy") {
-      q.method = "histogram";
-      q.amaxMethod = a.method;
-    } else {
-      throw Error("ptq --method must be max, percentile, mse or entropy, not '" + a.method + "'");
-    }
-  }
-  if (a.skipZeros) q.skipZeros = *a.skipZeros;
-  if (a.fullInt8) q.sensitiveLayers.clear();
-  if (a.calibrateBatches > 0) q.numBatches = static_cast<int>(a.calibrateBatches);
+  QuantizationConfig q = applyRecipeOptions(cfg.quantization, a.recipe, "ptq");
   if (q.weightPrecision == "fp16")
-    throw Error(cfg.sourcePath + ": quantization.precision.weights is fp16, which means quantization off; ptq needs int8");
+    throw Error(cfg.sourcePath +
+                ": quantization.precision.weights is fp16, which means quantization off; ptq needs int8");
   return q;
 }
 
@@ -110,7 +104,8 @@ void runPtq(const PtqArgs& a) {
   prepareForQuantization(qmodel, q, &quantized);
   spdlog::info("{} layers quantized, {} kept float; calibration {} on {} batches of {} from split '{}'",
                quantized.size(), floatLayersOf(qmodel).size(),
-               describeMethod(quantRecipeFor(q).input, amaxOptionsFor(q)), q.numBatches, a.batchSize, a.split);
+               describeMethod(quantRecipeFor(q).input, amaxOptionsFor(q)), q.numBatches, a.batchSize,
+               a.split);
 
   PtqReport report;
   {
@@ -128,8 +123,9 @@ void runPtq(const PtqArgs& a) {
 
   // SQNR of every quantized layer's output on the first eval frames.
   const std::vector<at::Tensor> clouds =
-      a.sqnrFrames > 0 ? loadPointClouds(evalDs, frameIndices(evalFrames.size(), static_cast<size_t>(a.sqnrFrames)))
-                       : std::vector<at::Tensor>{};
+      a.sqnrFrames > 0
+          ? loadPointClouds(evalDs, frameIndices(evalFrames.size(), static_cast<size_t>(a.sqnrFrames)))
+          : std::vector<at::Tensor>{};
   report.sqnr = measureLayerSqnr(*qmodel, static_cast<int64_t>(clouds.size()),
                                  [&](int64_t i) { int8.forwardNetwork({clouds[i]}); });
   report.layers = calib.layers;
@@ -157,9 +153,12 @@ void runPtq(const PtqArgs& a) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
   qmodel->to(at::kCPU);
   saveQuantizedCheckpoint(qmodel, out.checkpoint,
-                          {{"format", "centerpoint-quant fake-quant"}, {"base_checkpoint", a.checkpoint},
-                           {"calibration", method}, {"calibration_frames", std::to_string(calib.frames)}});
-  writeStringAtomically(out.calib, calibrationToJson(*qmodel, calib.layers, method, calib.batches).dump(2) + "\n");
+                          {{"format", "centerpoint-quant fake-quant"},
+                           {"base_checkpoint", a.checkpoint},
+                           {"calibration", method},
+                           {"calibration_frames", std::to_string(calib.frames)}});
+  writeStringAtomically(out.calib,
+                        calibrationToJson(*qmodel, calib.layers, method, calib.batches).dump(2) + "\n");
   std::map<std::string, double> tensorAmax;
   for (const auto& [layer, tensor] : layerInputTensors(qmodel, cfg))
     for (const auto& l : calib.layers)
@@ -193,20 +192,20 @@ void addPtqCommand(CLI::App& app) {
   cmd->add_option("--checkpoint", a->checkpoint, "Trained FP32 weights (.pth / .safetensors)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data", a->data, "Dataset root (nuScenes / T4 layout)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--data", a->data, "Dataset root (nuScenes / T4 layout)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors)")->required();
-  cmd->add_option("--calibrate-batches", a->calibrateBatches,
-                  "Calibration batches (default: quantization.calibration.num_batches)");
-  cmd->add_option("--method", a->method, "max, percentile, mse or entropy (default: the config's)");
+  addRecipeOptions(cmd, a->recipe);
   cmd->add_option("--split", a->split, "Calibration split")->capture_default_str();
   cmd->add_option("--eval-split", a->evalSplit, "Evaluation split")->capture_default_str();
-  cmd->add_option("--splits", a->splits, "Splits file (YAML: split -> scene names)")->check(CLI::ExistingFile);
+  cmd->add_option("--splits", a->splits, "Splits file (YAML: split -> scene names)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--version", a->version, "nuScenes version folder when the dataroot has several");
   cmd->add_option("--batch-size", a->batchSize, "Frames per calibration batch")->capture_default_str();
   cmd->add_option("--max-eval-frames", a->maxEvalFrames, "Evaluate only the first N frames of --eval-split");
-  cmd->add_option("--sqnr-frames", a->sqnrFrames, "Eval frames for the per-layer SQNR")->capture_default_str();
-  cmd->add_option("--skip-zeros", a->skipZeros, "Histogram skip_zeros (true/false; default: the config's)");
-  cmd->add_flag("--full-int8", a->fullInt8, "Quantize every layer (ignore quantization.sensitive_layers)");
+  cmd->add_option("--sqnr-frames", a->sqnrFrames, "Eval frames for the per-layer SQNR")
+      ->capture_default_str();
   cmd->add_flag("--strict", a->strict, "Refuse when the split has fewer calibration frames than asked");
   cmd->add_option("--onnx-dir", a->onnxDir, "Also export the INT8 (Q/DQ) ONNX pair into this folder");
   cmd->add_flag("--autoware", a->autoware, "ONNX in Autoware's box layout (with --onnx-dir)");

@@ -12,6 +12,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
+#include "cli/RecipeOptions.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "core/Fingerprint.h"
@@ -32,14 +33,14 @@ namespace fs = std::filesystem;
 struct QatArgs {
   std::string config, checkpoint, data, output, split = "train", valSplit = "val", splits, version, calib;
   std::string device = "cpu", workDir, onnxDir;
-  int64_t calibrateBatches = 0, startEpoch = 0;
+  RecipeOptions recipe;
+  int64_t startEpoch = 0;
   bool distill = false;
   int epochs = 3, batchSize = 0, workers = 2;
   double lr = 1e-4;
   size_t maxValFrames = 0;
   uint64_t seed = 0;
-  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false,
-       fullInt8 = false;
+  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false;
 };
 
 DatasetOptions datasetFor(const QatArgs& a, const CenterPointConfig& cfg, const std::string& split) {
@@ -108,10 +109,8 @@ void runQat(const QatArgs& a) {
   cfg.optimizer.warmupFraction = 0;
   cfg.optimizer.maxLrRatio = 1;
   cfg.optimizer.valInterval = 1;
-  QuantizationConfig q = cfg.quantization;
+  QuantizationConfig q = applyRecipeOptions(cfg.quantization, a.recipe, "qat");
   q.learnAmax = q.learnAmax || a.learnAmax;
-  if (a.fullInt8) q.sensitiveLayers.clear();
-  if (a.calibrateBatches > 0) q.numBatches = static_cast<int>(a.calibrateBatches);
   const at::Device device = parseDevice(a.device);
   const DetectionDataset train = DetectionDataset::open(datasetFor(a, cfg, a.split));
   std::optional<DetectionDataset> val;
@@ -201,7 +200,7 @@ void addQatCommand(CLI::App& app) {
   cmd->add_option("--data", a->data, "Dataset root")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors; .pth next to it)")
       ->required();
-  cmd->add_option("--calibrate-batches", a->calibrateBatches, "Calibration frames (default: the config's)");
+  addRecipeOptions(cmd, a->recipe);
   cmd->add_option("--epochs", a->epochs, "QAT epochs")->capture_default_str();
   cmd->add_option("--lr", a->lr, "Starting learning rate (cosine down)")->capture_default_str();
   cmd->add_option("--batch-size", a->batchSize, "Frames per batch (default: config train.batch_size)");
@@ -221,7 +220,6 @@ void addQatCommand(CLI::App& app) {
   cmd->add_flag("--no-freeze-bn", a->noFreezeBn, "Let BatchNorm statistics update (default: frozen)");
   cmd->add_flag("--learn-amax", a->learnAmax, "PACT-style learnable activation amax (default: frozen)");
   cmd->add_flag("--resume", a->resume, "Continue the QAT run in the work dir");
-  cmd->add_flag("--full-int8", a->fullInt8, "Quantize every layer (ignore quantization.sensitive_layers)");
   cmd->add_option("--work-dir", a->workDir, "Checkpoints and state (default: <output stem>_work)");
   cmd->add_option("--onnx-dir", a->onnxDir, "Also export the INT8 Q/DQ ONNX pair here");
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();

@@ -12,6 +12,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
+#include "cli/RecipeOptions.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "dataset/DetectionDataset.h"
@@ -29,16 +30,18 @@ namespace cpq::cli {
 namespace {
 
 struct SensitivityArgs {
-  std::string config, checkpoint, data, output, method, split = "train", evalSplit = "val", splits, version, calib;
+  std::string config, checkpoint, data, output, split = "train", evalSplit = "val", splits, version, calib;
   std::string device = "cpu";
-  int64_t calibrateBatches = 0, evalFrames = 50, proxyFrames = 8;
+  RecipeOptions recipe;
+  int64_t evalFrames = 50, proxyFrames = 8;
   bool proxy = false, overwrite = false;
   std::optional<double> budget;
 };
 
 std::string stemOf(const std::string& output) {
   const std::filesystem::path p(output);
-  if (p.extension() != ".csv") throw Error("sensitivity --output must name a .csv file, not '" + output + "'");
+  if (p.extension() != ".csv")
+    throw Error("sensitivity --output must name a .csv file, not '" + output + "'");
   return (p.parent_path() / p.stem()).string();
 }
 
@@ -53,22 +56,18 @@ void runSensitivity(const SensitivityArgs& a) {
   if (a.budget) refuseToOverwrite(yaml, a.overwrite);
   if (a.budget && !(*a.budget >= 0)) throw Error("sensitivity --budget must be a non-negative mAP fraction");
   const CenterPointConfig cfg = loadConfig(a.config);
-  QuantizationConfig q = cfg.quantization;
+  QuantizationConfig q = applyRecipeOptions(cfg.quantization, a.recipe, "sensitivity");
   q.sensitiveLayers.clear();  // every layer is profiled
-  if (a.calibrateBatches > 0) q.numBatches = static_cast<int>(a.calibrateBatches);
-  if (!a.method.empty()) {
-    q.method = a.method == "max" ? "max" : "histogram";
-    if (a.method != "max") q.amaxMethod = a.method;
-  }
   const at::Device device = parseDevice(a.device);
 
-  const DetectionDataset calibDs = DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.split, a.splits, a.version));
+  const DetectionDataset calibDs =
+      DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.split, a.splits, a.version));
   const DetectionDataset evalDs =
       DetectionDataset::open(datasetOptionsFor(cfg, a.data, a.evalSplit, a.splits, a.version));
-  if (calibDs.size() == 0 || evalDs.size() == 0) throw Error("sensitivity: an empty calibration or evaluation split");
+  if (calibDs.size() == 0 || evalDs.size() == 0)
+    throw Error("sensitivity: an empty calibration or evaluation split");
   const std::vector<size_t> calibFrames = frameIndices(calibDs.size());
-  const std::vector<size_t> evalFrames =
-      frameIndices(evalDs.size(), static_cast<size_t>(a.evalFrames));
+  const std::vector<size_t> evalFrames = frameIndices(evalDs.size(), static_cast<size_t>(a.evalFrames));
 
   CenterPoint model = loadCenterPoint(cfg, a.checkpoint);
   prepareForQuantization(model, q);
@@ -85,7 +84,8 @@ void runSensitivity(const SensitivityArgs& a) {
   probe.frames = static_cast<int64_t>(clouds.size());
   probe.runFrame = [&](int64_t i) { return pipeline.forwardNetwork({clouds[i]}); };
   probe.evaluateMap = [&]() {
-    return evaluateOnDataset(pipeline, evalDs, evalFrames, cfg, "eval", /*withNuScenes=*/false).t4->mAP.at("overall");
+    return evaluateOnDataset(pipeline, evalDs, evalFrames, cfg, "eval", /*withNuScenes=*/false)
+        .t4->mAP.at("overall");
   };
   double baseline = std::nan("");
   const std::vector<SensitivityRow> rows = profileSensitivity(*model, probe, !a.proxy, &baseline);
@@ -97,24 +97,27 @@ void runSensitivity(const SensitivityArgs& a) {
   });
   std::string csv = "layer,map,delta,sqnr_db,proxy\n";
   for (const auto& r : sorted)
-    csv += fmt::format("{},{},{},{},{}\n", r.layer, number(r.map), a.proxy ? number(r.proxy) : number(r.delta),
-                       number(r.sqnrDb, "{:.2f}"), number(r.proxy));
+    csv +=
+        fmt::format("{},{},{},{},{}\n", r.layer, number(r.map), a.proxy ? number(r.proxy) : number(r.delta),
+                    number(r.sqnrDb, "{:.2f}"), number(r.proxy));
   std::vector<double> bars;
   for (const auto& r : rows) bars.push_back(a.proxy ? r.proxy : r.delta);
 
-  std::string summary = fmt::format("# Sensitivity of {}\n\n{} layers, {} evaluation frames of split '{}'{}; "
-                                    "calibration {} on {} batches of split '{}'.\n\n",
-                                    a.checkpoint, rows.size(), evalFrames.size(), a.evalSplit,
-                                    a.proxy ? "" : fmt::format(", float mAP {:.4f}", baseline),
-                                    describeMethod(quantRecipeFor(q).input, co.amax), q.numBatches, a.split);
+  std::string summary = fmt::format(
+      "# Sensitivity of {}\n\n{} layers, {} evaluation frames of split '{}'{}; "
+      "calibration {} on {} batches of split '{}'.\n\n",
+      a.checkpoint, rows.size(), evalFrames.size(), a.evalSplit,
+      a.proxy ? "" : fmt::format(", float mAP {:.4f}", baseline),
+      describeMethod(quantRecipeFor(q).input, co.amax), q.numBatches, a.split);
   if (!a.proxy) {
     std::vector<double> d, p;
     for (const auto& r : rows) {
       d.push_back(r.delta);
       p.push_back(r.proxy);
     }
-    summary += fmt::format("Proxy vs mAP-drop ranking: Spearman rank correlation {:.3f} over {} layers ({} proxy frames).\n\n",
-                           spearmanCorrelation(d, p), rows.size(), clouds.size());
+    summary += fmt::format(
+        "Proxy vs mAP-drop ranking: Spearman rank correlation {:.3f} over {} layers ({} proxy frames).\n\n",
+        spearmanCorrelation(d, p), rows.size(), clouds.size());
   }
   summary += "| # | layer | mAP | delta | SQNR (dB) | proxy |\n|---|---|---|---|---|---|\n";
   std::cout << "\nmost sensitive layers (" << (a.proxy ? "proxy" : "mAP drop") << "):\n";
@@ -139,15 +142,18 @@ void runSensitivity(const SensitivityArgs& a) {
   if (a.budget) {
     const FloatLayerSelection s = selectFloatLayers(*model, rows, *a.budget, baseline, probe.evaluateMap);
     yamlText = sensitiveLayersYaml(s, *a.budget);
-    summary += "\n## Float layers for a drop <= " + fmt::format("{:.4f}", *a.budget) + "\n\n```yaml\n" + yamlText + "```\n";
+    summary += "\n## Float layers for a drop <= " + fmt::format("{:.4f}", *a.budget) + "\n\n```yaml\n" +
+               yamlText + "```\n";
     std::cout << "\n" << yamlText;
   }
   const std::filesystem::path parent = std::filesystem::path(a.output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   writeStringAtomically(a.output, csv);
   writeStringAtomically(md, summary);
-  if (pngSupported()) writePng(png, renderBarChart(bars));
-  else spdlog::warn("this build has no libpng: {} not written", png);
+  if (pngSupported())
+    writePng(png, renderBarChart(bars));
+  else
+    spdlog::warn("this build has no libpng: {} not written", png);
   if (a.budget) writeStringAtomically(yaml, yamlText);
   spdlog::info("wrote {}, {} and {}{}", a.output, md, png, a.budget ? " and " + yaml : "");
 }
@@ -155,14 +161,14 @@ void runSensitivity(const SensitivityArgs& a) {
 }  // namespace
 
 void addSensitivityCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sensitivity", "Per-layer INT8 sensitivity: enable one layer's quantizers at a time");
+  auto* cmd = app.add_subcommand("sensitivity",
+                                 "Per-layer INT8 sensitivity: enable one layer's quantizers at a time");
   auto a = std::make_shared<SensitivityArgs>();
   cmd->add_option("--config", a->config, "Model config (YAML)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--checkpoint", a->checkpoint, "FP32 weights")->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", a->data, "Dataset root")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--output", a->output, "CSV to write (report .png / .md next to it)")->required();
-  cmd->add_option("--calibrate-batches", a->calibrateBatches, "Calibration frames (default: the config's)");
-  cmd->add_option("--method", a->method, "max, percentile, mse or entropy (default: the config's)");
+  addRecipeOptions(cmd, a->recipe, /*withFullInt8=*/false);
   cmd->add_option("--split", a->split, "Calibration split")->capture_default_str();
   cmd->add_option("--calib", a->calib, "Use this calibration JSON (all layers) instead of calibrating")
       ->check(CLI::ExistingFile);
@@ -170,7 +176,8 @@ void addSensitivityCommand(CLI::App& app) {
   cmd->add_option("--eval-frames", a->evalFrames, "Evaluation frames per layer")
       ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()))
       ->capture_default_str();
-  cmd->add_option("--proxy-frames", a->proxyFrames, "Frames for the proxy and the SQNR")->capture_default_str();
+  cmd->add_option("--proxy-frames", a->proxyFrames, "Frames for the proxy and the SQNR")
+      ->capture_default_str();
   cmd->add_flag("--proxy", a->proxy, "Rank by the head-output proxy only (seconds; no evaluation per layer)");
   cmd->add_option("--budget", a->budget, "Also select float layers for an INT8 mAP drop <= this fraction");
   cmd->add_option("--splits", a->splits, "Splits file (YAML)")->check(CLI::ExistingFile);

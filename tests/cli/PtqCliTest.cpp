@@ -359,6 +359,22 @@ TEST_F(PtqCli, QatDistillsFromTheFloatModel) {
   EXPECT_LT(loss, 10.0);
 }
 
+// ptq, qat and sensitivity share the calibration options and their checks.
+TEST_F(PtqCli, UnknownCalibrationMethodIsRefusedByEveryCommand) {
+  const std::string common = " --config " + quote(config()) + " --checkpoint " + quote(weights()) +
+                             " --data " + quote(data()) + " --method histo";
+  const fs::path dir = root() / "bad_method";
+  for (const auto& [command, output] : std::vector<std::pair<std::string, std::string>>{
+           {"ptq", "q.safetensors"}, {"qat", "q.safetensors"}, {"sensitivity", "s.csv"}}) {
+    const auto r = runCli(command + common + " --output " + quote((dir / output).string()));
+    EXPECT_NE(r.code, 0) << command;
+    EXPECT_NE(r.output.find(command + " --method must be max, percentile, mse or entropy, not 'histo'"),
+              std::string::npos)
+        << r.output;
+  }
+  EXPECT_FALSE(fs::exists(dir));
+}
+
 TEST_F(PtqCli, QatResumeOfAnFp32RunIsRefused) {
   const auto r =
       runCli("qat --config " + quote(config()) + " --checkpoint " + quote(weights()) + " --data " +
