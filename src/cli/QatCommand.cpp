@@ -13,6 +13,7 @@
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "cli/RecipeOptions.h"
+#include "cli/TrainingRunOptions.h"
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "core/Fingerprint.h"
@@ -31,21 +32,19 @@ namespace {
 namespace fs = std::filesystem;
 
 struct QatArgs {
-  std::string config, checkpoint, data, output, split = "train", valSplit = "val", splits, version, calib;
-  std::string device = "cpu", workDir, onnxDir;
+  std::string config, checkpoint, output, calib, workDir, onnxDir;
+  TrainingRunOptions run = qatDefaults();
   RecipeOptions recipe;
   int64_t startEpoch = 0;
-  bool distill = false;
-  int epochs = 3, batchSize = 0, workers = 2;
-  double lr = 1e-4;
-  size_t maxValFrames = 0;
-  uint64_t seed = 0;
-  bool noFreezeBn = false, learnAmax = false, resume = false, overwrite = false, noAugment = false;
-};
+  bool distill = false, noFreezeBn = false, learnAmax = false, overwrite = false;
 
-DatasetOptions datasetFor(const QatArgs& a, const CenterPointConfig& cfg, const std::string& split) {
-  return datasetOptionsFor(cfg, a.data, split, a.splits, a.version);
-}
+  static TrainingRunOptions qatDefaults() {
+    TrainingRunOptions o;
+    o.epochs = 3;  // TIER IV's QAT config
+    o.lr = 1e-4;
+    return o;
+  }
+};
 
 // A resume must continue a QAT run (not an FP32 `train` run in the same folder); returns its finished epochs.
 int requireQatRun(const std::string& workDir) {
@@ -73,6 +72,7 @@ void calibrateForQat(CenterPoint& model, const CenterPointConfig& cfg, const Qua
 }
 
 void runQat(const QatArgs& a) {
+  const TrainingRunOptions& run = a.run;
   const fs::path out(a.output);
   if (out.extension() != ".safetensors") throw Error("qat --output must name a .safetensors file");
   const std::string pth = (out.parent_path() / (out.stem().string() + ".pth")).string();
@@ -80,12 +80,12 @@ void runQat(const QatArgs& a) {
       a.workDir.empty() ? (out.parent_path() / (out.stem().string() + "_work")).string() : a.workDir;
   const std::string calibCopy = (fs::path(workDir) / "calibration.json").string();
   for (const auto& f : {a.output, pth}) refuseToOverwrite(f, a.overwrite);
-  if (a.epochs <= 0 || !(a.lr > 0)) throw Error("qat: --epochs and --lr must be positive");
-  if (a.startEpoch < 0 || a.startEpoch >= a.epochs)
+  if (run.epochs <= 0 || !(run.lr > 0)) throw Error("qat: --epochs and --lr must be positive");
+  if (a.startEpoch < 0 || a.startEpoch >= run.epochs)
     throw Error(
         fmt::format("qat --start-epoch {} must be in [0, --epochs {}): at least one epoch must train "
                     "quantized",
-                    a.startEpoch, a.epochs));
+                    a.startEpoch, run.epochs));
   if (a.startEpoch > 0 && !a.calib.empty())
     throw Error(
         "qat: --calib and --start-epoch > 0 exclude each other: a calibration file fits the weights it "
@@ -95,14 +95,14 @@ void runQat(const QatArgs& a) {
         "qat: --distill and --start-epoch > 0 exclude each other: in the float epochs the model would "
         "be distilled from itself");
   int finishedEpochs = 0;
-  if (a.resume)
+  if (run.resume)
     finishedEpochs = requireQatRun(workDir);
   else if (fs::exists(fs::path(workDir) / "latest.json"))
     throw fileError(workDir, "already holds a run; pass --resume to continue it or use another --work-dir");
   // Calibrated before the first epoch (K = 0) or at the start of epoch K + 1; a resumed run is calibrated
   // once an epoch after K has finished (its checkpoint then carries every amax).
-  const bool calibrateNow = a.startEpoch == 0 && !a.resume;
-  const bool calibratedBefore = a.resume && (a.startEpoch == 0 || finishedEpochs > a.startEpoch);
+  const bool calibrateNow = a.startEpoch == 0 && !run.resume;
+  const bool calibratedBefore = run.resume && (a.startEpoch == 0 || finishedEpochs > a.startEpoch);
 
   CenterPointConfig cfg = loadConfig(a.config);
   // QAT's schedule: cosine from --lr down, no rising phase (the model is already trained).
@@ -111,10 +111,10 @@ void runQat(const QatArgs& a) {
   cfg.optimizer.valInterval = 1;
   QuantizationConfig q = applyRecipeOptions(cfg.quantization, a.recipe, "qat");
   q.learnAmax = q.learnAmax || a.learnAmax;
-  const at::Device device = parseDevice(a.device);
-  const DetectionDataset train = DetectionDataset::open(datasetFor(a, cfg, a.split));
+  const at::Device device = parseDevice(run.device);
+  const DetectionDataset train = DetectionDataset::open(run.datasetFor(cfg, run.split));
   std::optional<DetectionDataset> val;
-  if (a.valSplit != "none") val = DetectionDataset::open(datasetFor(a, cfg, a.valSplit));
+  if (run.validates()) val = DetectionDataset::open(run.datasetFor(cfg, run.valSplit));
 
   CenterPoint model = loadCenterPoint(cfg, a.checkpoint);
   prepareForQuantization(model, q);
@@ -129,18 +129,8 @@ void runQat(const QatArgs& a) {
   }
   model->to(at::kCPU);
 
-  TrainerOptions o;
-  o.workDir = workDir;
-  o.epochs = a.epochs;
-  o.batchSize = a.batchSize;
-  o.lr = a.lr;
+  TrainerOptions o = trainerOptionsFor(run, workDir);
   o.valInterval = 1;
-  o.maxValFrames = a.maxValFrames;
-  o.seed = a.seed;
-  o.loaderWorkers = a.workers;
-  o.resume = a.resume;
-  o.device = device;
-  o.augment = !a.noAugment;
   o.freezeNorms = !a.noFreezeBn;
   o.extraSettings = {{"mode", "qat"},
                      {"base_checkpoint", a.checkpoint},
@@ -173,8 +163,8 @@ void runQat(const QatArgs& a) {
                            {"base_checkpoint", a.checkpoint},
                            {"base_checkpoint_fnv1a", fileFingerprint(a.checkpoint)},
                            {"calibration_fnv1a", fileFingerprint(calibCopy)},
-                           {"epochs", std::to_string(a.epochs)},
-                           {"lr", fmt::format("{}", a.lr)}});
+                           {"epochs", std::to_string(run.epochs)},
+                           {"lr", fmt::format("{}", run.lr)}});
   if (!a.onnxDir.empty())
     exportCenterPointOnnx(model, cfg, a.onnxDir, withQuantizationPrecision(OnnxExportOptions{}, q),
                           a.overwrite);
@@ -197,18 +187,10 @@ void addQatCommand(CLI::App& app) {
   cmd->add_option("--checkpoint", a->checkpoint, "Trained FP32 weights")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data", a->data, "Dataset root")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--output", a->output, "Fake-quant checkpoint to write (.safetensors; .pth next to it)")
       ->required();
+  addTrainingRunOptions(cmd, a->run, "Training (and calibration) split");
   addRecipeOptions(cmd, a->recipe);
-  cmd->add_option("--epochs", a->epochs, "QAT epochs")->capture_default_str();
-  cmd->add_option("--lr", a->lr, "Starting learning rate (cosine down)")->capture_default_str();
-  cmd->add_option("--batch-size", a->batchSize, "Frames per batch (default: config train.batch_size)");
-  cmd->add_option("--split", a->split, "Training (and calibration) split")->capture_default_str();
-  cmd->add_option("--val-split", a->valSplit, "Validation split ('none' to skip)")->capture_default_str();
-  cmd->add_option("--max-val-frames", a->maxValFrames, "Validate on the first N frames only");
-  cmd->add_option("--splits", a->splits, "Splits file (YAML)")->check(CLI::ExistingFile);
-  cmd->add_option("--version", a->version, "nuScenes version folder");
   cmd->add_option("--calib", a->calib, "Reuse this calibration JSON instead of calibrating")
       ->check(CLI::ExistingFile);
   cmd->add_option("--start-epoch", a->startEpoch,
@@ -219,13 +201,8 @@ void addQatCommand(CLI::App& app) {
                 "the labels");
   cmd->add_flag("--no-freeze-bn", a->noFreezeBn, "Let BatchNorm statistics update (default: frozen)");
   cmd->add_flag("--learn-amax", a->learnAmax, "PACT-style learnable activation amax (default: frozen)");
-  cmd->add_flag("--resume", a->resume, "Continue the QAT run in the work dir");
   cmd->add_option("--work-dir", a->workDir, "Checkpoints and state (default: <output stem>_work)");
   cmd->add_option("--onnx-dir", a->onnxDir, "Also export the INT8 Q/DQ ONNX pair here");
-  cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Data order and augmentation seed")->capture_default_str();
-  cmd->add_option("--workers", a->workers, "Data-loading threads")->capture_default_str();
-  cmd->add_flag("--no-augment", a->noAugment, "No augmentation or shuffling");
   cmd->add_flag("--overwrite", a->overwrite, "Replace existing --output files");
   cmd->callback([a] { runQat(*a); });
 }
