@@ -7,11 +7,6 @@ namespace cpq {
 
 namespace {
 
-// AWML's decode keeps no box whose score is at or below 0.1: there the box channels are never read, and the
-// float network's values are noise that quantization changes freely (on the demo model they carried 70% of
-// an unthresholded weight and pulled QAT away from the objects).
-constexpr double kForegroundScore = 0.1;
-
 // [1, C, 1, 1] code weights when they match the channel count (ones otherwise: a config without velocity).
 at::Tensor channelWeights(const std::vector<float>& codeWeights, int64_t channels, const at::Device& device) {
   if (static_cast<int64_t>(codeWeights.size()) != channels) return at::ones({1, channels, 1, 1}, device);
@@ -31,7 +26,10 @@ LossTerms distillationLoss(const CenterPointConfig& cfg, const HeadOutputs& stud
     const at::Tensor pT = teacher[task].heatmap.detach().to(at::kFloat).sigmoid();
     if (pS.sizes() != pT.sizes()) throw Error("distillation: student and teacher heatmaps differ in shape");
     const at::Tensor confidence = std::get<0>(pT.max(1, /*keepdim=*/true));  // [B, 1, H, W]
-    const at::Tensor w = confidence * (confidence > kForegroundScore).to(at::kFloat);
+    // The decoder keeps no box whose score is at or below test_cfg's score_threshold: there the box channels
+    // are never read, and the float network's values are noise that quantization changes freely (on the
+    // demo model they carried 70% of an unthresholded weight and pulled QAT away from the objects).
+    const at::Tensor w = confidence * (confidence > cfg.head.scoreThreshold).to(at::kFloat);
     const at::Tensor norm = w.sum().clamp_min(1.0);
     const at::Tensor heatmapLoss = (pS - pT).pow(2).sum() / norm;
     const at::Tensor bS = boxChannels(student[task]).to(at::kFloat);
