@@ -111,7 +111,8 @@ void runQat(const QatArgs& a) {
   cfg.optimizer.valInterval = 1;
   QuantizationConfig q = applyRecipeOptions(cfg.quantization, a.recipe, "qat");
   q.learnAmax = q.learnAmax || a.learnAmax;
-  const at::Device device = parseDevice(run.device);
+  TrainerOptions o = trainerOptionsFor(run, workDir);  // parses --device before any work
+  const at::Device device = o.device;
   const DetectionDataset train = DetectionDataset::open(run.datasetFor(cfg, run.split));
   std::optional<DetectionDataset> val;
   if (run.validates()) val = DetectionDataset::open(run.datasetFor(cfg, run.valSplit));
@@ -129,7 +130,6 @@ void runQat(const QatArgs& a) {
   }
   model->to(at::kCPU);
 
-  TrainerOptions o = trainerOptionsFor(run, workDir);
   o.valInterval = 1;
   o.freezeNorms = !a.noFreezeBn;
   o.extraSettings = {{"mode", "qat"},
