@@ -6,12 +6,12 @@
 #include <torch/nn.h>
 
 #include "config/CenterPointConfig.h"
-#include "data/PillarFeatures.h"
-#include "data/PointCloud.h"
-#include "data/Voxelizer.h"
 #include "decode/Decoder.h"
 #include "infer/InferencePipeline.h"
 #include "model/CenterPoint.h"
+#include "preprocess/PillarFeatures.h"
+#include "preprocess/PointCloud.h"
+#include "preprocess/Voxelizer.h"
 #include "synth/DemoCloud.h"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "data/PillarFeatures.h"
-#include "data/Voxelizer.h"
+#include "preprocess/PillarFeatures.h"
+#include "preprocess/Voxelizer.h"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // (warm-up runs first, so one-off costs such as CUDA context creation and cuDNN autotuning are excluded).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <torch/cuda.h>
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,10 +13,11 @@
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
-#include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
+#include "preprocess/PointCloud.h"
+#include "ptq/Calibration.h"
+#include "ptq/ModelPreparation.h"
 #include "quant/CalibrationManager.h"
-#include "quant/QuantizedCheckpoint.h"
 #include "train/TrainBatch.h"
 #include "train/TrainStep.h"
 
@@ -45,13 +46,10 @@ void runTrainBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::D
   CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
   if (a.quant) {
     // QAT: the config's recipe, calibrated on the cloud itself (amax values do not change the cost).
-    prepareForQuantization(model, cfg.quantization);
+    const QuantRecipe recipe = QuantRecipe::fromConfig(cfg);
+    prepareForQuantization(model, recipe);
     InferencePipeline pipeline(cfg, model, device);
-    CalibrationManager manager(*model);
-    manager.begin();
-    pipeline.forwardNetwork({cloud.points});
-    manager.endBatch("bench cloud");
-    manager.finish(amaxOptionsFor(cfg.quantization));
+    calibrate(pipeline, {cloud.points}, recipe);
   }
   model->to(device);
   auto optimizer = makeAdamW(model, cfg.optimizer);
@@ -71,8 +69,9 @@ void runTrainBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::D
   }
   const double ms = median(stepMs);
   std::cout << fmt::format(
-      "{} on {}: {} step, batch {} ({} points per frame); median of {} runs after {} warm-up\n",
-      a.config, a.device, a.quant ? "QAT (fake-quant, frozen BN)" : "training", a.batchSize, cloud.points.size(0), a.runs, a.warmup);
+      "{} on {}: {} step, batch {} ({} points per frame); median of {} runs after {} warm-up\n", a.config,
+      a.device, a.quant ? "QAT (fake-quant, frozen BN)" : "training", a.batchSize, cloud.points.size(0),
+      a.runs, a.warmup);
   std::cout << fmt::format("  {:<20} {:9.2f} ms (one loader thread)\n", "collate", median(collateMs));
   std::cout << fmt::format("  {:<20} {:9.2f} ms\n", "train step", ms);
   std::cout << fmt::format("  {:<20} {:9.1f} frames/s (step only)\n", "throughput",
@@ -95,12 +94,12 @@ double deviceMs(const at::Device& device, F&& f) {
 void runQuantBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::Device& device,
                    const PointCloud& cloud) {
   CenterPoint model = modelFromWeightOptions(cfg, a.checkpoint, a.seed);
-  std::vector<std::string> quantized;
-  QuantizationConfig q = cfg.quantization;
+  QuantRecipe recipe = QuantRecipe::fromConfig(cfg);
   // The dense network is what is timed: the voxel encoder stays float (it sees no data here).
-  if (std::find(q.sensitiveLayers.begin(), q.sensitiveLayers.end(), "pts_voxel_encoder") == q.sensitiveLayers.end())
-    q.sensitiveLayers.push_back("pts_voxel_encoder");
-  prepareForQuantization(model, q, &quantized);
+  auto& floatLayers = recipe.floatLayers;
+  if (std::find(floatLayers.begin(), floatLayers.end(), "pts_voxel_encoder") == floatLayers.end())
+    floatLayers.push_back("pts_voxel_encoder");
+  const std::vector<std::string> quantized = prepareForQuantization(model, recipe);
   InferencePipeline pipeline(cfg, model, device);
   InferenceTrace trace;
   pipeline.run(cloud.points, &trace);
@@ -121,20 +120,22 @@ void runQuantBench(const BenchArgs& a, const CenterPointConfig& cfg, const at::D
     if (i >= a.warmup) collect.push_back(ms);
   }
   std::vector<LayerCalibration> layers;
-  const double amaxMs = deviceMs(device, [&] { layers = manager.finish(amaxOptionsFor(cfg.quantization)); });
+  const double amaxMs = deviceMs(device, [&] { layers = manager.finish(recipe.amaxOptions()); });
   for (int i = 0; i < a.warmup + a.runs; ++i) {
     const double ms = deviceMs(device, [&] { model->forwardDense(canvas); });
     if (i >= a.warmup) fake.push_back(ms);
   }
   const double p = median(plain), c = median(collect), f = median(fake);
-  std::cout << fmt::format("{} on {}: backbone+neck+head on a [{}] canvas, {} layers quantized ({}), median of {} "
-                           "runs after {} warm-up\n",
-                           a.config, a.device, fmt::join(canvas.sizes(), ", "), quantized.size(),
-                           describeMethod(quantRecipeFor(cfg.quantization).input, amaxOptionsFor(cfg.quantization)),
-                           a.runs, a.warmup);
+  std::cout << fmt::format(
+      "{} on {}: backbone+neck+head on a [{}] canvas, {} layers quantized ({}), median of {} "
+      "runs after {} warm-up\n",
+      a.config, a.device, fmt::join(canvas.sizes(), ", "), quantized.size(), recipe.describe(), a.runs,
+      a.warmup);
   std::cout << fmt::format("  {:<32} {:9.2f} ms\n", "float forward", p);
-  std::cout << fmt::format("  {:<32} {:9.2f} ms  ({:.2f}x float)\n", "forward + calibration statistics", c, c / p);
-  std::cout << fmt::format("  {:<32} {:9.2f} ms  (all {} layers)\n", "compute every amax", amaxMs, layers.size());
+  std::cout << fmt::format("  {:<32} {:9.2f} ms  ({:.2f}x float)\n", "forward + calibration statistics", c,
+                           c / p);
+  std::cout << fmt::format("  {:<32} {:9.2f} ms  (all {} layers)\n", "compute every amax", amaxMs,
+                           layers.size());
   std::cout << fmt::format("  {:<32} {:9.2f} ms  ({:.2f}x float)\n", "fake-quant forward", f, f / p);
 }
 
@@ -182,8 +183,9 @@ void addBenchCommand(CLI::App& app) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   cmd->add_flag("--train", a->train, "Time a training step (forward, losses, backward, AdamW) instead");
-  cmd->add_flag("--quant", a->quant,
-                "Time quantization: calibration statistics, amax computation, fake-quant forward (config recipe)");
+  cmd->add_flag(
+      "--quant", a->quant,
+      "Time quantization: calibration statistics, amax computation, fake-quant forward (config recipe)");
   cmd->add_option("--batch-size", a->batchSize, "Frames per training batch (--train)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

@@ -60,17 +60,4 @@ CenterPoint modelFromWeightOptions(const CenterPointConfig& cfg, const std::stri
   return makeCenterPoint(cfg, path, seed);
 }
 
-DatasetOptions datasetOptionsFor(const CenterPointConfig& cfg, const std::string& dataRoot, const std::string& split,
-                                 const std::string& splitsFile, const std::string& version) {
-  DatasetOptions o;
-  o.dataRoot = dataRoot;
-  o.version = version;
-  o.split = split;
-  o.splitsFile = splitsFile;
-  o.sweepsNum = cfg.dataset.sweepsNum;
-  o.classNames = cfg.classNames;
-  o.nameMapping = cfg.dataset.nameMapping;
-  return o;
-}
-
 }  // namespace cpq::cli

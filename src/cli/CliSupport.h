@@ -9,6 +9,7 @@
 
 #include "config/CenterPointConfig.h"
 #include "dataset/DetectionDataset.h"
+#include "infer/DatasetInference.h"
 #include "model/CenterPoint.h"
 
 namespace cpq::cli {
@@ -30,10 +31,5 @@ void requireOneWeightSource(const std::string& command, const std::string& check
 // The model from the checkpoint when one is given, else seeded random weights; eval mode, CPU.
 CenterPoint modelFromWeightOptions(const CenterPointConfig& cfg, const std::string& checkpoint,
                                    uint64_t seed);
-
-// A split of --data as the config's model sees it (sweeps, classes, name mapping); splitsFile and version
-// may be empty.
-DatasetOptions datasetOptionsFor(const CenterPointConfig& cfg, const std::string& dataRoot, const std::string& split,
-                                 const std::string& splitsFile = "", const std::string& version = "");
 
 }  // namespace cpq::cli

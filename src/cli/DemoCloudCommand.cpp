@@ -3,7 +3,7 @@
 
 #include "cli/Commands.h"
 #include "core/AtomicFile.h"
-#include "data/PointCloud.h"
+#include "preprocess/PointCloud.h"
 #include "synth/DemoCloud.h"
 
 namespace cpq::cli {

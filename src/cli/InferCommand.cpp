@@ -13,8 +13,8 @@
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "core/Npy.h"
-#include "data/PointCloud.h"
 #include "infer/InferencePipeline.h"
+#include "preprocess/PointCloud.h"
 
 namespace cpq::cli {
 namespace {

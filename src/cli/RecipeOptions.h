@@ -1,28 +1,26 @@
 #pragma once
-// The calibration options that ptq, qat and sensitivity share, and how they override the config's
-// quantization section (one place, so the three commands accept and check them alike).
+// What ptq, qat and sensitivity share on their command lines: the config and the trained FP32 checkpoint,
+// and the recipe flags (--calibrate-batches, --method, --skip-zeros, --full-int8), declared once so that
+// the three commands accept and check them alike.
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
-#include <optional>
 #include <string>
 
 #include "config/CenterPointConfig.h"
+#include "ptq/QuantRecipe.h"
 
 namespace cpq::cli {
 
 struct RecipeOptions {
-  int64_t calibrateBatches = 0;   // 0: quantization.calibration.num_batches
-  std::string method;             // max | percentile | mse | entropy; empty: the config's
-  std::optional<bool> skipZeros;  // histogram skip_zeros; unset: the config's
-  bool fullInt8 = false;          // ignore quantization.sensitive_layers
+  std::string config;
+  RecipeOverrides overrides;
+
+  // Loads the config and builds its recipe with the overrides; cpq::Error naming the config key or the
+  // command's flag.
+  void resolve(const std::string& command, CenterPointConfig& cfg, QuantRecipe& recipe) const;
 };
 
-// --calibrate-batches, --method, --skip-zeros and (withFullInt8) --full-int8.
-void addRecipeOptions(CLI::App* cmd, RecipeOptions& o, bool withFullInt8 = true);
-
-// q with the options applied; cpq::Error naming the command for an unknown method or a negative count.
-QuantizationConfig applyRecipeOptions(QuantizationConfig q, const RecipeOptions& o,
-                                      const std::string& command);
+// --config, --checkpoint (into `checkpoint`), the recipe flags and (withFullInt8) --full-int8.
+void addRecipeOptions(CLI::App* cmd, RecipeOptions& o, std::string& checkpoint, bool withFullInt8 = true);
 
 }  // namespace cpq::cli

@@ -89,7 +89,7 @@ void addRenderCommand(CLI::App& app) {
     for (const LidarBox& b : data.lidarBoxes(i)) gt.push_back(bevBox(b));
     const std::vector<BevBox> pred =
         a->results.empty() ? std::vector<BevBox>{} : predictionBoxes(a->results, data.sample(i));
-    const BevImage img = renderBev(points.data_ptr<float>(), points.size(0), static_cast<int>(points.size(1)),
+    const RgbImage img = renderBev(points.data_ptr<float>(), points.size(0), static_cast<int>(points.size(1)),
                                    gt, pred, {a->pixels, a->range});
     writePng(a->out, img);
     spdlog::info("{}: {} points, {} GT boxes, {} predictions", a->out, points.size(0), gt.size(),

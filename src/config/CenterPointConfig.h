@@ -120,12 +120,11 @@ struct EvaluationConfig {  // ours: the range buckets of the T4-style metric (sp
 
 // quantization: the seed plan's deploy section (specs/quantization.md §5). Sensitive layers are module-path
 // prefixes kept float; they are checked against the model's layers when quantizers are inserted.
+// The `quantization:` section as written (the YAML's words); ptq/QuantRecipe parses and checks it.
 struct QuantizationConfig {
-  bool enabled = false;
-  std::string mode = "ptq";  // ptq | qat
-  int numBatches = 128;      // calibration frames (batches of one frame unless ptq --batch-size)
-  std::string method = "histogram";   // histogram | max
-  std::string amaxMethod = "mse";     // mse | percentile | entropy (histogram only)
+  int numBatches = 128;              // calibration.num_batches
+  std::string method = "histogram";  // calibration.method: histogram | max
+  std::string amaxMethod = "mse";    // calibration.amax_method: mse | percentile | entropy (histogram only)
   double percentile = 99.99;
   int numBins = 2048;
   bool skipZeros = false;

@@ -1,9 +1,8 @@
 #include "dataset/ClassMapping.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
-
-#include "eval/DetectionConfig.h"
 
 namespace cpq {
 
@@ -97,8 +96,27 @@ std::string lookup(const NameTable& table, const std::string& key) {
 
 }  // namespace
 
-// The devkit table lives with the metric (eval/DetectionConfig); one copy of it.
-std::string devkitDetectionName(const std::string& category) { return categoryToDetectionName(category); }
+// The devkit table (nuscenes/eval/detection/utils.py, category_to_detection_name).
+std::string devkitDetectionName(const std::string& category) {
+  static const std::map<std::string, std::string> k = {
+      {"movable_object.barrier", "barrier"},
+      {"vehicle.bicycle", "bicycle"},
+      {"vehicle.bus.bendy", "bus"},
+      {"vehicle.bus.rigid", "bus"},
+      {"vehicle.car", "car"},
+      {"vehicle.construction", "construction_vehicle"},
+      {"vehicle.motorcycle", "motorcycle"},
+      {"human.pedestrian.adult", "pedestrian"},
+      {"human.pedestrian.child", "pedestrian"},
+      {"human.pedestrian.construction_worker", "pedestrian"},
+      {"human.pedestrian.police_officer", "pedestrian"},
+      {"movable_object.trafficcone", "traffic_cone"},
+      {"vehicle.trailer", "trailer"},
+      {"vehicle.truck", "truck"},
+  };
+  auto it = k.find(category);
+  return it == k.end() ? std::string() : it->second;
+}
 
 const std::vector<std::string>& devkitDetectionClasses() {
   static const std::vector<std::string> classes = {

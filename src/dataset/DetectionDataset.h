@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "data/PointCloud.h"
 #include "dataset/ClassMapping.h"
 #include "dataset/DatasetLayout.h"
 #include "dataset/Sample.h"
+#include "preprocess/PointCloud.h"
 
 namespace cpq {
 

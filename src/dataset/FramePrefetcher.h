@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "data/PointCloud.h"
 #include "dataset/DetectionDataset.h"
+#include "preprocess/PointCloud.h"
 
 namespace cpq {
 

@@ -3,8 +3,8 @@
 // (specs/datasets.md §5), as AWML's LoadPointsFromMultiSweeps builds it.
 #include <ATen/ATen.h>
 
-#include "data/PointCloud.h"
 #include "dataset/Sample.h"
+#include "preprocess/PointCloud.h"
 
 namespace cpq {
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/Error.h"
+#include "dataset/ClassMapping.h"
 #include "eval/PredictionFrames.h"
 #include "eval/ResultsValidation.h"
 
@@ -91,7 +92,7 @@ NuScenesGroundTruth nuscenesGroundTruth(const std::vector<const SampleInfo*>& sa
         gt.context.bikeRacks[s->token].push_back({toArray(g.center), toArray(g.size), toArray(g.rotation)});
         continue;
       }
-      gt.boxes.add(globalGtBox(*s, g, categoryToDetectionName(g.category)));
+      gt.boxes.add(globalGtBox(*s, g, devkitDetectionName(g.category)));
     }
   }
   return gt;

@@ -8,9 +8,16 @@ DetectionConfig DetectionConfig::defaults() {
   DetectionConfig c;
   c.classNames = {"car",        "truck",      "bus",     "trailer",      "construction_vehicle",
                   "pedestrian", "motorcycle", "bicycle", "traffic_cone", "barrier"};
-  c.classRange = {{"car", 50},        {"truck", 50},      {"bus", 50},     {"trailer", 50},
-                  {"construction_vehicle", 50},           {"pedestrian", 40},
-                  {"motorcycle", 40}, {"bicycle", 40},    {"traffic_cone", 30}, {"barrier", 30}};
+  c.classRange = {{"car", 50},
+                  {"truck", 50},
+                  {"bus", 50},
+                  {"trailer", 50},
+                  {"construction_vehicle", 50},
+                  {"pedestrian", 40},
+                  {"motorcycle", 40},
+                  {"bicycle", 40},
+                  {"traffic_cone", 30},
+                  {"barrier", 30}};
   c.distThs = {0.5, 1.0, 2.0, 4.0};
   return c;
 }
@@ -52,27 +59,6 @@ double DetectionConfig::rangeOf(const std::string& cls) const {
 const std::vector<std::string>& tpMetricNames() {
   static const std::vector<std::string> k = {"trans_err", "scale_err", "orient_err", "vel_err", "attr_err"};
   return k;
-}
-
-std::string categoryToDetectionName(const std::string& category) {
-  static const std::map<std::string, std::string> k = {
-      {"movable_object.barrier", "barrier"},
-      {"vehicle.bicycle", "bicycle"},
-      {"vehicle.bus.bendy", "bus"},
-      {"vehicle.bus.rigid", "bus"},
-      {"vehicle.car", "car"},
-      {"vehicle.construction", "construction_vehicle"},
-      {"vehicle.motorcycle", "motorcycle"},
-      {"human.pedestrian.adult", "pedestrian"},
-      {"human.pedestrian.child", "pedestrian"},
-      {"human.pedestrian.construction_worker", "pedestrian"},
-      {"human.pedestrian.police_officer", "pedestrian"},
-      {"movable_object.trafficcone", "traffic_cone"},
-      {"vehicle.trailer", "trailer"},
-      {"vehicle.truck", "truck"},
-  };
-  auto it = k.find(category);
-  return it == k.end() ? std::string() : it->second;
 }
 
 }  // namespace cpq

@@ -31,7 +31,4 @@ struct DetectionConfig {
 // The five TP metrics, in the devkit's order.
 const std::vector<std::string>& tpMetricNames();
 
-// Devkit category_to_detection_name: "" for a category that is not evaluated.
-std::string categoryToDetectionName(const std::string& category);
-
 }  // namespace cpq

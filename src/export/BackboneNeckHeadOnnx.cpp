@@ -6,10 +6,10 @@
 #include "core/Error.h"
 #include "core/TorchCompat.h"
 #include "export/AutowareYAxisReference.h"
-#include "export/BatchNormFolding.h"
 #include "export/IoPrecision.h"
 #include "export/OnnxGraphBuilder.h"
 #include "export/QdqOnnx.h"
+#include "model/BatchNormFolding.h"
 #include "quant/QuantLayers.h"
 
 namespace cpq {
@@ -28,7 +28,8 @@ void requireSquare(const Options& o, const std::string& name) {
 
 int64_t paddingOf(const torch::nn::detail::ConvNdOptions<2>& o, const std::string& name) {
   const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(o.padding());
-  if (!pad || (**pad)[0] != (**pad)[1]) throw std::logic_error("ONNX export: " + name + " needs a symmetric numeric padding");
+  if (!pad || (**pad)[0] != (**pad)[1])
+    throw std::logic_error("ONNX export: " + name + " needs a symmetric numeric padding");
   return (**pad)[0];
 }
 
@@ -45,9 +46,10 @@ FoldedLayer weightsWithBatchNorm(const at::Tensor& weight, const at::Tensor& bia
     return {weight.detach().contiguous(), bias.detach().contiguous()};
   }
   if (int8) {
-    throw Error(name + ": quantized, but the BatchNorm after it is not folded (quantization.fusion.fuse_bn off); "
-                       "its weight amax belongs to the unfolded weight, which TensorRT never runs: fuse BN before "
-                       "calibrating");
+    throw Error(name +
+                ": quantized, but the BatchNorm after it is not folded (quantization.fusion.fuse_bn off); "
+                "its weight amax belongs to the unfolded weight, which TensorRT never runs: fuse BN before "
+                "calibrating");
   }
   return fold(weight, hasBias ? std::optional<at::Tensor>(bias) : std::nullopt, batchNormParams(bn));
 }
@@ -56,9 +58,10 @@ FoldedLayer weightsWithBatchNorm(const at::Tensor& weight, const at::Tensor& bia
 // weight when `int8`. `yAxisBranch` (Autoware layout): the weight's output channels are reordered (and
 // negated for rot) as AutowareYAxisReference does; `bias` is passed already transformed. A quantized weight
 // is quantized in the model's layout (its amax is per model channel) and reordered afterwards.
-std::string convLayer(OnnxGraphBuilder& g, const std::string& x, const torch::nn::Conv2dImpl& conv, QuantLayer* quant,
-                      bool int8, const FoldedLayer& wb, const std::string& name, const std::string& weightName,
-                      const std::string& biasName, const std::string& output = "", const std::string& yAxisBranch = "") {
+std::string convLayer(OnnxGraphBuilder& g, const std::string& x, const torch::nn::Conv2dImpl& conv,
+                      QuantLayer* quant, bool int8, const FoldedLayer& wb, const std::string& name,
+                      const std::string& weightName, const std::string& biasName,
+                      const std::string& output = "", const std::string& yAxisBranch = "") {
   requireSquare(conv.options, name);
   const int64_t stride = (*conv.options.stride())[0], pad = paddingOf(conv.options, name);
   if (!int8) {
@@ -83,12 +86,14 @@ bool isInt8(QuantLayer* quant, const std::string& name) { return quant && export
 // Conv2d -> BN -> ReLU (BN folded); `name` is the conv's AWML name, `reluName` the ReLU node's. The ReLU
 // node follows the conv directly whether or not the in-memory model fused it (TensorRT fuses it).
 std::string convBnRelu(OnnxGraphBuilder& g, const std::string& x, torch::nn::Conv2dImpl& conv,
-                       const torch::nn::BatchNorm2dImpl& bn, const std::string& name, const std::string& reluName) {
+                       const torch::nn::BatchNorm2dImpl& bn, const std::string& name,
+                       const std::string& reluName) {
   QuantLayer* quant = quantLayerOf(conv);
   const bool int8 = isInt8(quant, name);
-  const FoldedLayer f =
-      weightsWithBatchNorm(conv.weight, conv.bias, conv.options.bias(), bn, int8, name, foldBatchNormIntoConv);
-  const std::string y = convLayer(g, x, conv, quant, int8, f, name, name + ".weight_folded", name + ".bias_folded");
+  const FoldedLayer f = weightsWithBatchNorm(conv.weight, conv.bias, conv.options.bias(), bn, int8, name,
+                                             foldBatchNormIntoConv);
+  const std::string y =
+      convLayer(g, x, conv, quant, int8, f, name, name + ".weight_folded", name + ".bias_folded");
   return g.relu(reluName, y);
 }
 
@@ -118,7 +123,8 @@ std::string neck(OnnxGraphBuilder& g, SECONDFPNImpl& fpn, const std::vector<std:
       const std::string name = p + "0";
       requireSquare(up->options, name);
       const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(up->options.padding());
-      if (!pad || (**pad)[0] != 0 || (**pad)[1] != 0) throw std::logic_error("ONNX export: " + name + " must have no padding");
+      if (!pad || (**pad)[0] != 0 || (**pad)[1] != 0)
+        throw std::logic_error("ONNX export: " + name + " must have no padding");
       QuantLayer* quant = quantLayerOf(*up);
       const bool int8 = isInt8(quant, name);
       const FoldedLayer f = weightsWithBatchNorm(up->weight, up->bias, up->options.bias(), bn, int8, name,
@@ -126,12 +132,12 @@ std::string neck(OnnxGraphBuilder& g, SECONDFPNImpl& fpn, const std::vector<std:
       const int64_t stride = (*up->options.stride())[0];
       std::string y;
       if (!int8) {
-        y = g.convTranspose(name, features[i], {name + ".weight_folded", f.weight}, {name + ".bias_folded", f.bias},
-                            stride);
+        y = g.convTranspose(name, features[i], {name + ".weight_folded", f.weight},
+                            {name + ".bias_folded", f.bias}, stride);
       } else {
         const std::string xq = addInputQdq(g, name, features[i], *quant->inputQuantizer());
-        const std::string wq =
-            addWeightDq(g, name, name + ".weight_folded_int8", int8Weight(f.weight, *quant->weightQuantizer()));
+        const std::string wq = addWeightDq(g, name, name + ".weight_folded_int8",
+                                           int8Weight(f.weight, *quant->weightQuantizer()));
         const std::string b = g.addInitializer({name + ".bias_folded", f.bias});
         y = g.convTransposeNode(name, xq, wq, b, {f.weight.size(2), f.weight.size(3)}, stride);
       }
@@ -144,8 +150,9 @@ std::string neck(OnnxGraphBuilder& g, SECONDFPNImpl& fpn, const std::vector<std:
 }
 
 // One SeparateHead branch: ConvModule x (n - 1), then the final Conv2d with bias (raw, or y-axis reference).
-std::string branch(OnnxGraphBuilder& g, torch::nn::Sequential& seq, const std::string& input, const std::string& p,
-                   const std::string& branchName, bool autoware, const std::string& output) {
+std::string branch(OnnxGraphBuilder& g, torch::nn::Sequential& seq, const std::string& input,
+                   const std::string& p, const std::string& branchName, bool autoware,
+                   const std::string& output) {
   std::string x = input;
   for (size_t j = 0; j + 1 < seq->size(); ++j) {
     auto* m = seq[j]->as<ConvModule>();
@@ -160,8 +167,8 @@ std::string branch(OnnxGraphBuilder& g, torch::nn::Sequential& seq, const std::s
   if (autoware && changedByYAxisReference(branchName)) {
     const std::string suffix = "_y_axis_reference";
     const FoldedLayer transformed{wb.weight, toYAxisReference(branchName, wb.bias)};
-    return convLayer(g, x, final, quant, int8, transformed, name, name + ".weight" + suffix, name + ".bias" + suffix,
-                     output, branchName);
+    return convLayer(g, x, final, quant, int8, transformed, name, name + ".weight" + suffix,
+                     name + ".bias" + suffix, output, branchName);
   }
   return convLayer(g, x, final, quant, int8, wb, name, name + ".weight", name + ".bias", output);
 }
@@ -173,7 +180,8 @@ const std::vector<std::string>& headOutputNames() {
   return names;
 }
 
-onnx::ModelProto buildBackboneNeckHeadModel(CenterPoint& model, const CenterPointConfig& cfg, const OnnxExportOptions& options) {
+onnx::ModelProto buildBackboneNeckHeadModel(CenterPoint& model, const CenterPointConfig& cfg,
+                                            const OnnxExportOptions& options) {
   torch::NoGradGuard noGrad;
   OnnxGraphBuilder g("pts_backbone_neck_head_" + options.name);
   g.addInput("spatial_features", {"batch_size", cfg.backbone.inChannels, cfg.gridSize[1], cfg.gridSize[0]});
@@ -181,8 +189,9 @@ onnx::ModelProto buildBackboneNeckHeadModel(CenterPoint& model, const CenterPoin
   const std::string fused = neck(g, *model->pts_neck, backbone(g, *model->pts_backbone, "spatial_features"));
 
   auto& head = *model->pts_bbox_head;
-  const std::string shared = convBnRelu(g, fused, *head.shared_conv->conv, *head.shared_conv->bn,
-                                        "pts_bbox_head.shared_conv.conv", "pts_bbox_head.shared_conv.activate");
+  const std::string shared =
+      convBnRelu(g, fused, *head.shared_conv->conv, *head.shared_conv->bn, "pts_bbox_head.shared_conv.conv",
+                 "pts_bbox_head.shared_conv.activate");
   const size_t numTasks = head.task_heads->size();
   std::map<std::string, std::vector<std::string>> perOutput;  // output name -> one tensor per task
   std::map<std::string, int64_t> channels;

@@ -3,8 +3,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/Error.h"
-
 namespace cpq {
 
 namespace {
@@ -27,18 +25,6 @@ void setElemType(onnx::ValueInfoProto& v, int type) {
 }
 
 }  // namespace
-
-IoPrecision ioPrecisionFromString(const std::string& s, const std::string& what) {
-  if (s == "fp32") return IoPrecision::Fp32;
-  if (s == "fp16") return IoPrecision::Fp16;
-  throw Error(what + ": '" + s + "' is not one of fp32, fp16");
-}
-
-OnnxExportOptions withQuantizationPrecision(OnnxExportOptions options, const QuantizationConfig& q) {
-  options.inputPrecision = ioPrecisionFromString(q.inputPrecision, "quantization.precision.input");
-  options.outputPrecision = ioPrecisionFromString(q.outputPrecision, "quantization.precision.output");
-  return options;
-}
 
 void applyIoPrecision(onnx::ModelProto& model, const OnnxExportOptions& options) {
   auto* graph = model.mutable_graph();

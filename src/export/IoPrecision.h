@@ -5,15 +5,10 @@
 // Names and shapes of the graph inputs and outputs stay as they were. FP32 changes nothing.
 #include <onnx/onnx_pb.h>
 
-#include "config/CenterPointConfig.h"
 #include "export/OnnxExportOptions.h"
 
 namespace cpq {
 
 void applyIoPrecision(onnx::ModelProto& model, const OnnxExportOptions& options);
-
-// `options` with quantization.precision.input / .output of the config: what an INT8 export (export
-// --quantized, ptq --onnx-dir) writes. cpq::Error naming the key for a value other than fp32 / fp16.
-OnnxExportOptions withQuantizationPrecision(OnnxExportOptions options, const QuantizationConfig& q);
 
 }  // namespace cpq

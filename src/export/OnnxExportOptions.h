@@ -10,13 +10,11 @@ namespace cpq {
 enum class IoPrecision { Fp32, Fp16 };
 
 struct OnnxExportOptions {
-  std::string name = "centerpoint";  // file names: pts_voxel_encoder_<name>.onnx, pts_backbone_neck_head_<name>.onnx
-  bool autoware = false;             // Autoware's y-axis-reference box layout (AutowareYAxisReference.h)
+  std::string name =
+      "centerpoint";      // file names: pts_voxel_encoder_<name>.onnx, pts_backbone_neck_head_<name>.onnx
+  bool autoware = false;  // Autoware's y-axis-reference box layout (AutowareYAxisReference.h)
   IoPrecision inputPrecision = IoPrecision::Fp32;
   IoPrecision outputPrecision = IoPrecision::Fp32;
 };
-
-// "fp32" | "fp16" (the config's words); cpq::Error naming `what` otherwise.
-IoPrecision ioPrecisionFromString(const std::string& s, const std::string& what);
 
 }  // namespace cpq

@@ -1,10 +1,10 @@
 #include "export/VoxelEncoderOnnx.h"
 
 #include "core/Error.h"
-#include "export/BatchNormFolding.h"
 #include "export/IoPrecision.h"
 #include "export/OnnxGraphBuilder.h"
 #include "export/QdqOnnx.h"
+#include "model/BatchNormFolding.h"
 
 namespace cpq {
 
@@ -16,12 +16,14 @@ namespace {
 FoldedLayer linearWithBatchNorm(PFNLayerImpl& layer, bool int8, const std::string& name) {
   QuantLinearImpl& linear = *layer.linear;
   if (layer.norm->isFolded()) {
-    if (!linear.bias.defined()) throw std::logic_error("ONNX export: " + name + " has a folded BN but no bias");
+    if (!linear.bias.defined())
+      throw std::logic_error("ONNX export: " + name + " has a folded BN but no bias");
     return {linear.weight.detach().contiguous(), linear.bias.detach().contiguous()};
   }
   if (int8) {
-    throw Error(name + ": quantized, but its BatchNorm1d is not folded (fuse BN with the voxel encoder's BN "
-                       "folding on before calibrating): its weight amax belongs to the unfolded weight");
+    throw Error(name +
+                ": quantized, but its BatchNorm1d is not folded (fuse BN with the voxel encoder's BN "
+                "folding on before calibrating): its weight amax belongs to the unfolded weight");
   }
   const std::optional<at::Tensor> bias =
       linear.bias.defined() ? std::optional<at::Tensor>(linear.bias) : std::nullopt;
@@ -30,7 +32,8 @@ FoldedLayer linearWithBatchNorm(PFNLayerImpl& layer, bool int8, const std::strin
 
 }  // namespace
 
-onnx::ModelProto buildVoxelEncoderModel(CenterPoint& model, const CenterPointConfig& cfg, const OnnxExportOptions& options) {
+onnx::ModelProto buildVoxelEncoderModel(CenterPoint& model, const CenterPointConfig& cfg,
+                                        const OnnxExportOptions& options) {
   torch::NoGradGuard noGrad;
   OnnxGraphBuilder g("pts_voxel_encoder_" + options.name);
   const int64_t features = cfg.voxelEncoder.featureCount();

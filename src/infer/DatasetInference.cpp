@@ -84,4 +84,18 @@ EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionD
                              label + " predictions");
 }
 
+DatasetOptions datasetOptionsFor(const CenterPointConfig& cfg, const std::string& dataRoot,
+                                 const std::string& split, const std::string& splitsFile,
+                                 const std::string& version) {
+  DatasetOptions o;
+  o.dataRoot = dataRoot;
+  o.version = version;
+  o.split = split;
+  o.splitsFile = splitsFile;
+  o.sweepsNum = cfg.dataset.sweepsNum;
+  o.classNames = cfg.classNames;
+  o.nameMapping = cfg.dataset.nameMapping;
+  return o;
+}
+
 }  // namespace cpq

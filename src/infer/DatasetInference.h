@@ -12,6 +12,12 @@
 
 namespace cpq {
 
+// A split of a dataset root as the config's model sees it (sweeps, classes, name mapping); splitsFile and
+// version may be empty.
+DatasetOptions datasetOptionsFor(const CenterPointConfig& cfg, const std::string& dataRoot,
+                                 const std::string& split, const std::string& splitsFile = "",
+                                 const std::string& version = "");
+
 struct DatasetInferenceStats {
   size_t frames = 0;
   int64_t points = 0;

@@ -5,10 +5,10 @@
 
 #include <chrono>
 
-#include "data/PillarFeatures.h"
-#include "data/PointCloud.h"
 #include "decode/Decoder.h"
-#include "infer/PreprocessOptions.h"
+#include "preprocess/PillarFeatures.h"
+#include "preprocess/PointCloud.h"
+#include "preprocess/PreprocessOptions.h"
 
 namespace cpq {
 namespace {
@@ -86,6 +86,8 @@ std::vector<Detection> InferencePipeline::run(const at::Tensor& points, Inferenc
     trace->head = std::move(head);
     trace->times = t;
   }
+  // No pillar, nothing seen: the head would only decode its biases (boxes above a low score threshold).
+  if (voxels.coords.size(0) == 0) dets.clear();
   return dets;
 }
 

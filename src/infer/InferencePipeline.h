@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "config/CenterPointConfig.h"
-#include "data/Voxelizer.h"
 #include "decode/DecoderOptions.h"
 #include "decode/Detection.h"
 #include "model/CenterPoint.h"
+#include "preprocess/Voxelizer.h"
 
 namespace cpq {
 
@@ -34,8 +34,9 @@ class InferencePipeline {
  public:
   InferencePipeline(const CenterPointConfig& cfg, CenterPoint model, at::Device device);
 
-  // points: [N, 5] float32 x, y, z, intensity, time lag (readPcdBin's layout). An empty cloud gives no
-  // detections. trace, when given, receives every intermediate tensor (on the CPU) and stage times.
+  // points: [N, 5] float32 x, y, z, intensity, time lag (readPcdBin's layout). A cloud that fills no pillar
+  // (empty, all NaN, all out of range) gives no detections. trace, when given, receives every intermediate
+  // tensor (on the CPU) and stage times.
   std::vector<Detection> run(const at::Tensor& points, InferenceTrace* trace = nullptr);
   // The network alone on a batch of clouds (their canvases stacked on the batch axis): no decoding and
   // no per-stage synchronisation. Calibration and error measurements use it.

@@ -3,7 +3,7 @@
 #include "checkpoint/Checkpoint.h"
 #include "checkpoint/ModuleStateDict.h"
 #include "core/Error.h"
-#include "quant/QuantizedCheckpoint.h"
+#include "model/QuantizedCheckpoint.h"
 
 namespace cpq {
 namespace {
@@ -18,8 +18,10 @@ void refuseFoldedWeights(const CenterPoint& model, const StateDict& sd, const st
     if (own.find(name.substr(0, name.size() - 5) + ".weight")) folded += "\n  " + name;
   }
   if (!folded.empty())
-    throw fileError(path, "has BN folded into its layers (biases the float model does not have, BN keys "
-                          "absent); loading it into the unfused model would drop them. Folded layers:" + folded);
+    throw fileError(path,
+                    "has BN folded into its layers (biases the float model does not have, BN keys "
+                    "absent); loading it into the unfused model would drop them. Folded layers:" +
+                        folded);
 }
 
 }  // namespace

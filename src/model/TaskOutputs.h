@@ -19,4 +19,10 @@ struct TaskOutputs {
 
 using HeadOutputs = std::vector<TaskOutputs>;  // one entry per task
 
+// The 10 box regression channels of a task in the box code's order: reg, height, dim, rot, vel
+// ([B, 10, H, W]), as the loss gathers them and the sensitivity proxy compares them.
+inline at::Tensor boxChannels(const TaskOutputs& task) {
+  return at::cat({task.reg, task.height, task.dim, task.rot, task.vel}, 1);
+}
+
 }  // namespace cpq

@@ -1,7 +1,5 @@
 #include "quant/QuantDescriptor.h"
 
-#include "core/Error.h"
-
 namespace cpq {
 
 std::string toString(CalibrationMethod m) {
@@ -26,20 +24,6 @@ std::string toString(AmaxMethod m) {
       return "entropy";
   }
   return "unknown";
-}
-
-CalibrationMethod calibrationMethodFromString(const std::string& s) {
-  if (s == "max") return CalibrationMethod::Max;
-  if (s == "histogram") return CalibrationMethod::Histogram;
-  throw Error("unknown calibration method '" + s + "' (expected max or histogram)");
-}
-
-AmaxMethod amaxMethodFromString(const std::string& s) {
-  if (s == "max") return AmaxMethod::Max;
-  if (s == "percentile") return AmaxMethod::Percentile;
-  if (s == "mse") return AmaxMethod::Mse;
-  if (s == "entropy") return AmaxMethod::Entropy;
-  throw Error("unknown amax method '" + s + "' (expected max, percentile, mse or entropy)");
 }
 
 QuantDescriptor QuantDescriptor::activation(CalibrationMethod method, int64_t numBins, bool skipZeros) {

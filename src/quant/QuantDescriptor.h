@@ -13,9 +13,7 @@ enum class AmaxMethod { Max, Percentile, Mse, Entropy };
 
 std::string toString(CalibrationMethod m);
 std::string toString(AmaxMethod m);
-// "max" | "histogram"; "max" | "percentile" | "mse" | "entropy". Throw cpq::Error naming the value.
-CalibrationMethod calibrationMethodFromString(const std::string& s);
-AmaxMethod amaxMethodFromString(const std::string& s);
+// The words of logs and reports; ptq/QuantRecipe parses the config's and the command line's words.
 
 struct QuantDescriptor {
   int numBits = 8;

@@ -28,15 +28,18 @@ std::vector<QuantizerOwner> quantizerOwners(torch::nn::Module& model) {
   std::vector<QuantizerOwner> owners;
   for (const auto& item : model.named_modules()) {
     if (auto* layer = dynamic_cast<QuantLayer*>(item.value().get()); layer && layer->isQuantized()) {
-      owners.push_back({item.key(), layer->layerType(), layer->inputQuantizer(), layer->weightQuantizer(), layer});
-    } else if (auto* shared = dynamic_cast<SharedInputQuantizer*>(item.value().get()); shared && shared->isQuantized()) {
-      owners.push_back({item.key(), shared->layerType(), shared->inputQuantizer(), TensorQuantizer(nullptr), nullptr});
+      owners.push_back(
+          {item.key(), layer->layerType(), layer->inputQuantizer(), layer->weightQuantizer(), layer});
+    } else if (auto* shared = dynamic_cast<SharedInputQuantizer*>(item.value().get());
+               shared && shared->isQuantized()) {
+      owners.push_back(
+          {item.key(), shared->layerType(), shared->inputQuantizer(), TensorQuantizer(nullptr), nullptr});
     }
   }
   return owners;
 }
 
-QuantDescriptor weightDescriptorFor(const QuantLayer& layer, const QuantRecipe& recipe) {
+QuantDescriptor weightDescriptorFor(const QuantLayer& layer, const QuantizerPlan& recipe) {
   if (layer.layerType() == "ConvTranspose2d") return QuantDescriptor::weight(recipe.convTransposeWeightAxis);
   return QuantDescriptor::weight(0);  // Conv2d output channels, Linear rows
 }
@@ -46,7 +49,8 @@ namespace {
 std::vector<std::string> quantizableNames(torch::nn::Module& model) {
   std::vector<std::string> names;
   for (const auto& item : model.named_modules())
-    if (dynamic_cast<QuantLayer*>(item.value().get()) || dynamic_cast<SharedInputQuantizer*>(item.value().get()))
+    if (dynamic_cast<QuantLayer*>(item.value().get()) ||
+        dynamic_cast<SharedInputQuantizer*>(item.value().get()))
       names.push_back(item.key());
   return names;
 }
@@ -72,7 +76,7 @@ void checkSkipPrefixes(torch::nn::Module& model, const std::vector<std::string>&
   }
 }
 
-std::vector<std::string> insertQuantizers(torch::nn::Module& model, const QuantRecipe& recipe) {
+std::vector<std::string> insertQuantizers(torch::nn::Module& model, const QuantizerPlan& recipe) {
   checkSkipPrefixes(model, recipe.skipPrefixes);
   std::vector<std::string> quantized;
   for (const auto& item : model.named_modules()) {
@@ -81,7 +85,8 @@ std::vector<std::string> insertQuantizers(torch::nn::Module& model, const QuantR
     if (auto* layer = dynamic_cast<QuantLayer*>(item.value().get()); layer && !layer->isQuantized()) {
       layer->attachQuantizers(*item.value(), recipe.input, weightDescriptorFor(*layer, recipe));
       quantized.push_back(name);
-    } else if (auto* shared = dynamic_cast<SharedInputQuantizer*>(item.value().get()); shared && !shared->isQuantized()) {
+    } else if (auto* shared = dynamic_cast<SharedInputQuantizer*>(item.value().get());
+               shared && !shared->isQuantized()) {
       shared->attachQuantizer(*item.value(), recipe.input);
       quantized.push_back(name);
     }
@@ -93,9 +98,12 @@ void setQuantizerStates(torch::nn::Module& model, QuantizerState state) {
   for (const auto& owner : quantizerOwners(model)) {
     for (TensorQuantizer q : {owner.input, owner.weight}) {
       if (q.is_empty()) continue;
-      if (state == QuantizerState::Disabled) q->disable();
-      else if (state == QuantizerState::Calibrating) q->enableCalibration();
-      else q->enableQuantization();
+      if (state == QuantizerState::Disabled)
+        q->disable();
+      else if (state == QuantizerState::Calibrating)
+        q->enableCalibration();
+      else
+        q->enableQuantization();
     }
   }
 }

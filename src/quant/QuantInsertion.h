@@ -16,7 +16,8 @@
 
 namespace cpq {
 
-struct QuantRecipe {
+// Where quantizers go and what they are (the model-free part of a recipe; ptq/QuantRecipe builds it).
+struct QuantizerPlan {
   QuantDescriptor input = QuantDescriptor::activation(CalibrationMethod::Histogram);
   // Weight amax axis of ConvTranspose2d: empty = per-tensor (the TensorRT-safe default, spec §1).
   std::optional<int64_t> convTransposeWeightAxis;
@@ -35,7 +36,7 @@ std::vector<std::pair<std::string, QuantLayer*>> quantizedLayers(torch::nn::Modu
 // network order: what calibration, calibration files and state changes walk.
 struct QuantizerOwner {
   std::string name;
-  std::string type;            // Conv2d | ConvTranspose2d | Linear | Add | Concat
+  std::string type;  // Conv2d | ConvTranspose2d | Linear | Add | Concat
   TensorQuantizer input{nullptr};
   TensorQuantizer weight{nullptr};  // empty for Add / Concat
   QuantLayer* layer = nullptr;      // null for Add / Concat
@@ -47,10 +48,10 @@ void checkSkipPrefixes(torch::nn::Module& model, const std::vector<std::string>&
 
 // Throws cpq::Error when a skip prefix matches no quant-capable layer (listing the valid layer names),
 // before the model is touched. Returns the names of the layers that got quantizers.
-std::vector<std::string> insertQuantizers(torch::nn::Module& model, const QuantRecipe& recipe);
+std::vector<std::string> insertQuantizers(torch::nn::Module& model, const QuantizerPlan& plan);
 
 // The weight descriptor a layer type gets under a recipe (per-channel max for Conv2d / Linear rows).
-QuantDescriptor weightDescriptorFor(const QuantLayer& layer, const QuantRecipe& recipe);
+QuantDescriptor weightDescriptorFor(const QuantLayer& layer, const QuantizerPlan& plan);
 
 // All quantizers of quantized layers to one state (weights and inputs alike).
 void setQuantizerStates(torch::nn::Module& model, QuantizerState state);

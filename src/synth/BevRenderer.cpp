@@ -2,14 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
-#include "core/AtomicFile.h"
 #include "core/Error.h"
-
-#ifdef CPQ_HAVE_PNG
-#include <png.h>
-#endif
 
 namespace cpq {
 namespace {
@@ -20,7 +14,7 @@ struct Rgb {
 
 class Canvas {
  public:
-  Canvas(BevImage& img, const BevView& v)
+  Canvas(RgbImage& img, const BevView& v)
       : img_(img), scale_(v.pixels / (2.0 * v.range)), half_(v.pixels / 2.0) {}
 
   // Lidar x forward = image up, y left = image left.
@@ -63,7 +57,7 @@ class Canvas {
   }
 
  private:
-  BevImage& img_;
+  RgbImage& img_;
   double scale_, half_;
 };
 
@@ -76,9 +70,9 @@ Rgb heightColour(float z) {
 
 }  // namespace
 
-BevImage renderBev(const float* points, int64_t count, int stride, const std::vector<BevBox>& gt,
+RgbImage renderBev(const float* points, int64_t count, int stride, const std::vector<BevBox>& gt,
                    const std::vector<BevBox>& predictions, const BevView& view) {
-  BevImage img;
+  RgbImage img;
   img.width = img.height = view.pixels;
   img.rgb.assign(static_cast<size_t>(img.width) * img.height * 3, 0);
   Canvas canvas(img, view);
@@ -93,38 +87,5 @@ BevImage renderBev(const float* points, int64_t count, int stride, const std::ve
   for (const BevBox& b : predictions) canvas.box(b, {255, 150, 20});
   return img;
 }
-
-#ifdef CPQ_HAVE_PNG
-bool pngSupported() { return true; }
-
-void writePng(const std::string& path, const BevImage& image) {
-  writeFileAtomically(path, [&](const std::string& tmp) {
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw fileError(tmp, "cannot be opened for writing");
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    if (!png || !info || setjmp(png_jmpbuf(png))) {
-      png_destroy_write_struct(&png, &info);
-      std::fclose(f);
-      throw fileError(path, "PNG encoding failed");
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, image.width, image.height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int r = 0; r < image.height; ++r)
-      png_write_row(png, const_cast<png_bytep>(&image.rgb[3 * static_cast<size_t>(r) * image.width]));
-    png_write_end(png, nullptr);
-    png_destroy_write_struct(&png, &info);
-    if (std::fclose(f) != 0) throw fileError(path, "cannot be written");
-  });
-}
-#else
-bool pngSupported() { return false; }
-
-void writePng(const std::string& path, const BevImage&) {
-  throw fileError(path, "this build has no PNG support (libpng was not found at configure time)");
-}
-#endif
 
 }  // namespace cpq

@@ -6,15 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/RgbImage.h"
+
 namespace cpq {
 
 struct BevBox {
   double x = 0, y = 0, length = 1, width = 1, yaw = 0;  // lidar frame
-};
-
-struct BevImage {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;  // row-major, 3 bytes per pixel
 };
 
 struct BevView {
@@ -23,13 +20,7 @@ struct BevView {
 };
 
 // points: rows of `stride` floats with x, y, z first (lidar frame).
-BevImage renderBev(const float* points, int64_t count, int stride, const std::vector<BevBox>& gt,
+RgbImage renderBev(const float* points, int64_t count, int stride, const std::vector<BevBox>& gt,
                    const std::vector<BevBox>& predictions, const BevView& view);
-
-// Whether writePng can work in this build.
-bool pngSupported();
-
-// Writes an 8-bit RGB PNG atomically; cpq::Error naming the file on failure or without libpng.
-void writePng(const std::string& path, const BevImage& image);
 
 }  // namespace cpq

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "core/AtomicFile.h"
-#include "data/PointCloud.h"
+#include "preprocess/PointCloud.h"
 #include "synth/DatasetCard.h"
 #include "synth/KeyframeLabels.h"
 #include "synth/NuScenesTableWriter.h"

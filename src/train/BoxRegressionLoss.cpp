@@ -6,10 +6,6 @@
 
 namespace cpq {
 
-at::Tensor boxChannels(const TaskOutputs& task) {
-  return at::cat({task.reg, task.height, task.dim, task.rot, task.vel}, 1);
-}
-
 at::Tensor gatherBoxPredictions(const TaskOutputs& task, const at::Tensor& ind) {
   const at::Tensor maps = boxChannels(task);  // [B, 10, H, W]
   const int64_t batch = maps.size(0), channels = maps.size(1);

@@ -10,9 +10,6 @@
 
 namespace cpq {
 
-// [B, 10, H, W]: reg(2), height(1), dim(3), rot(2), vel(2) of one task, the anno_box channel order.
-at::Tensor boxChannels(const TaskOutputs& task);
-
 // [B, M, 10]: reg(2), height(1), dim(3), rot(2), vel(2) of each task head at the flat cells ind [B, M]
 // (y * W + x), the layout of the anno_box targets. mmdet3d's _gather_feat without a mask.
 at::Tensor gatherBoxPredictions(const TaskOutputs& task, const at::Tensor& ind);

@@ -1,9 +1,9 @@
 #include "train/TrainBatch.h"
 
 #include "core/Error.h"
-#include "data/PillarFeatures.h"
-#include "data/PointCloud.h"
-#include "infer/PreprocessOptions.h"
+#include "preprocess/PillarFeatures.h"
+#include "preprocess/PointCloud.h"
+#include "preprocess/PreprocessOptions.h"
 
 namespace cpq {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/CenterPointConfig.h"
-#include "data/Voxelizer.h"
+#include "preprocess/Voxelizer.h"
 #include "train/TargetAssigner.h"
 #include "train/TrainFrame.h"
 

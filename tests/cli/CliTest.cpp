@@ -15,8 +15,8 @@
 #include "checkpoint/ModuleStateDict.h"
 #include "core/AtomicFile.h"
 #include "core/Npy.h"
-#include "data/PointCloud.h"
 #include "model/CenterPoint.h"
+#include "preprocess/PointCloud.h"
 #include "support/TinyConfig.h"
 #include "synth/DemoCloud.h"
 

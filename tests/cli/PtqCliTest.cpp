@@ -13,7 +13,8 @@
 
 #include "checkpoint/Checkpoint.h"
 #include "core/AtomicFile.h"
-#include "quant/CalibrationFile.h"
+#include "export/TensorRtCalibrationCache.h"
+#include "ptq/CalibrationFile.h"
 #include "support/RunCli.h"
 #include "support/TempRoot.h"
 #include "support/TinyConfig.h"
@@ -259,22 +260,33 @@ TEST_F(PtqCli, QatFineTunesWithFrozenAmaxExportsAndRoundTrips) {
             history.back()["val_map_overall"].get<double>());
 }
 
-TEST_F(PtqCli, ExportWithQuantizationEnabledCalibratesAndWritesQdq) {
-  const std::string cfg = (root() / "enabled.yaml").string();
+// `export --data` calibrates with the config's recipe and writes Q/DQ; the removed `enabled` / `mode` keys
+// are refused with a message saying what replaced them (instead of being silently ignored).
+TEST_F(PtqCli, ExportWithDataCalibratesAndWritesQdq) {
+  const std::string removed = (root() / "enabled.yaml").string();
+  writeStringAtomically(removed, testing::smallRangeConfigYaml() + "\nquantization:\n  enabled: true\n");
+  const fs::path dir = root() / "export_calibrated";
+  auto r = runCli("export --config " + quote(removed) + " --checkpoint " + quote(weights()) + " --out-dir " +
+                  quote(dir.string()) + " --data " + quote(data()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("quantization.enabled: was removed"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir));
+
+  const std::string cfg = (root() / "calibrated.yaml").string();
   writeStringAtomically(cfg, testing::smallRangeConfigYaml() +
-                                 "\nquantization:\n  enabled: true\n  calibration: {num_batches: 2}\n"
+                                 "\nquantization:\n  calibration: {num_batches: 2}\n"
                                  "  sensitive_layers: [pts_voxel_encoder]\n");
-  const fs::path dir = root() / "export_enabled";
-  auto r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
-                  quote(dir.string()));
-  EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.output.find("needs --data"), std::string::npos) << r.output;
-  EXPECT_FALSE(fs::exists(dir / "pts_backbone_neck_head_centerpoint.onnx"));
   r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
-             quote(dir.string()) + " --data " + quote(data()));
+             quote(dir.string()));
+  ASSERT_EQ(r.code, 0) << r.output;  // without --data: the float export
+  size_t quantize = 0;
+  for (const auto& node : readOnnx(dir / "pts_backbone_neck_head_centerpoint.onnx").graph().node())
+    quantize += node.op_type() == "QuantizeLinear";
+  EXPECT_EQ(quantize, 0u);
+  r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
+             quote(dir.string()) + " --data " + quote(data()) + " --overwrite");
   ASSERT_EQ(r.code, 0) << r.output;
   const onnx::ModelProto g = readOnnx(dir / "pts_backbone_neck_head_centerpoint.onnx");
-  size_t quantize = 0;
   for (const auto& node : g.graph().node()) quantize += node.op_type() == "QuantizeLinear";
   EXPECT_GT(quantize, 0u);
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "dataset/ClassMapping.h"
 #include "eval/AttributePrediction.h"
 #include "eval/DetectionConfig.h"
 
@@ -21,10 +22,10 @@ TEST(AttributePrediction, MmdetRule) {
 }
 
 TEST(DetectionConfigTest, CategoryMapping) {
-  EXPECT_EQ("bus", categoryToDetectionName("vehicle.bus.bendy"));
-  EXPECT_EQ("pedestrian", categoryToDetectionName("human.pedestrian.police_officer"));
-  EXPECT_EQ("", categoryToDetectionName("human.pedestrian.stroller"));
-  EXPECT_EQ("", categoryToDetectionName("vehicle.emergency.ambulance"));
+  EXPECT_EQ("bus", devkitDetectionName("vehicle.bus.bendy"));
+  EXPECT_EQ("pedestrian", devkitDetectionName("human.pedestrian.police_officer"));
+  EXPECT_EQ("", devkitDetectionName("human.pedestrian.stroller"));
+  EXPECT_EQ("", devkitDetectionName("vehicle.emergency.ambulance"));
 }
 
 }  // namespace

@@ -7,9 +7,9 @@
 
 #include "config/CenterPointConfig.h"
 #include "export/BackboneNeckHeadOnnx.h"
-#include "export/BatchNormFolding.h"
 #include "export/OnnxModelCheck.h"
 #include "export/VoxelEncoderOnnx.h"
+#include "model/BatchNormFolding.h"
 #include "model/CenterPoint.h"
 #include "support/TinyConfig.h"
 
@@ -87,8 +87,9 @@ TEST(OnnxGraphs, TinyConfigWithTwoTasks) {
   EXPECT_EQ(namesOf(e.dense.graph().output()), kHeadOutputs);
   // Two tasks (3 + 2 classes): each output is both tasks' channels.
   EXPECT_EQ(shapesOf(e.dense.graph().output()),
-            (std::vector<std::string>{"[batch_size, 5, 16, 16]", "[batch_size, 4, 16, 16]", "[batch_size, 2, 16, 16]",
-                                      "[batch_size, 6, 16, 16]", "[batch_size, 4, 16, 16]", "[batch_size, 4, 16, 16]"}));
+            (std::vector<std::string>{"[batch_size, 5, 16, 16]", "[batch_size, 4, 16, 16]",
+                                      "[batch_size, 2, 16, 16]", "[batch_size, 6, 16, 16]",
+                                      "[batch_size, 4, 16, 16]", "[batch_size, 4, 16, 16]"}));
   EXPECT_EQ(headOutputNames(), kHeadOutputs);
 }
 
@@ -100,12 +101,14 @@ TEST(OnnxGraphs, DemoConfig) {
   EXPECT_EQ(shapesOf(e.dense.graph().input()), std::vector<std::string>{"[batch_size, 32, 320, 320]"});
   EXPECT_EQ(namesOf(e.dense.graph().output()), kHeadOutputs);
   EXPECT_EQ(shapesOf(e.dense.graph().output()),
-            (std::vector<std::string>{"[batch_size, 5, 160, 160]", "[batch_size, 2, 160, 160]", "[batch_size, 1, 160, 160]",
-                                      "[batch_size, 3, 160, 160]", "[batch_size, 2, 160, 160]", "[batch_size, 2, 160, 160]"}));
+            (std::vector<std::string>{"[batch_size, 5, 160, 160]", "[batch_size, 2, 160, 160]",
+                                      "[batch_size, 1, 160, 160]", "[batch_size, 3, 160, 160]",
+                                      "[batch_size, 2, 160, 160]", "[batch_size, 2, 160, 160]"}));
 }
 
 TEST(OnnxGraphs, LegacyNineFeatureConfig) {
-  const CenterPointConfig cfg = loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/awml/centerpoint_legacy_760.yaml");
+  const CenterPointConfig cfg =
+      loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/awml/centerpoint_legacy_760.yaml");
   const Exported e = exportBoth(cfg, 1);
   expectValid(e);
   EXPECT_EQ(shapesOf(e.encoder.graph().input()), std::vector<std::string>{"[num_voxels, max_points, 9]"});
@@ -128,14 +131,16 @@ TEST(OnnxGraphs, EncoderLayersAreFoldedMatMulsWithTransposedWeights) {
   const onnx::ModelProto m = buildVoxelEncoderModel(model, cfg, {});
   std::vector<std::string> ops;
   for (const auto& n : m.graph().node()) ops.push_back(n.op_type());
-  EXPECT_EQ(ops, (std::vector<std::string>{"MatMul", "Add", "Relu", "ReduceMax", "Shape", "Expand", "Concat", "MatMul", "Add",
-                                           "Relu", "ReduceMax"}));
+  EXPECT_EQ(ops, (std::vector<std::string>{"MatMul", "Add", "Relu", "ReduceMax", "Shape", "Expand", "Concat",
+                                           "MatMul", "Add", "Relu", "ReduceMax"}));
   for (int i = 0; i < 2; ++i) {
     auto* layer = model->pts_voxel_encoder->pfn_layers[i]->as<PFNLayer>();
-    const FoldedLayer f = foldBatchNormIntoLinear(layer->linear->weight, std::nullopt, batchNormParams(*layer->norm));
+    const FoldedLayer f =
+        foldBatchNormIntoLinear(layer->linear->weight, std::nullopt, batchNormParams(*layer->norm));
     const std::string p = "pts_voxel_encoder.pfn_layers." + std::to_string(i) + ".linear.";
     const at::Tensor w = initializer(m, p + "weight_folded");
-    EXPECT_EQ(w.sizes(), (at::IntArrayRef{layer->linear->weight.size(1), layer->linear->weight.size(0)}));  // [in, out]
+    EXPECT_EQ(w.sizes(),
+              (at::IntArrayRef{layer->linear->weight.size(1), layer->linear->weight.size(0)}));  // [in, out]
     EXPECT_TRUE(at::equal(w, f.weight.t()));
     EXPECT_TRUE(at::equal(initializer(m, p + "bias_folded"), f.bias));
   }
@@ -172,8 +177,9 @@ TEST(OnnxGraphs, DenseGraphHasFoldedConvsSeparateRelusAndNoBatchNorm) {
   EXPECT_TRUE(at::equal(initializer(m, "pts_backbone.blocks.0.0.bias_folded"), conv.bias));
 
   auto& deblock = *model->pts_neck->deblocks[2]->as<torch::nn::Sequential>();
-  const FoldedLayer up = foldBatchNormIntoConvTranspose(deblock[0]->as<torch::nn::ConvTranspose2d>()->weight, std::nullopt,
-                                                        batchNormParams(*deblock[1]->as<torch::nn::BatchNorm2d>()));
+  const FoldedLayer up =
+      foldBatchNormIntoConvTranspose(deblock[0]->as<torch::nn::ConvTranspose2d>()->weight, std::nullopt,
+                                     batchNormParams(*deblock[1]->as<torch::nn::BatchNorm2d>()));
   EXPECT_TRUE(at::equal(initializer(m, "pts_neck.deblocks.2.0.weight_folded"), up.weight));
   EXPECT_TRUE(at::equal(initializer(m, "pts_neck.deblocks.2.0.bias_folded"), up.bias));
 
@@ -215,7 +221,9 @@ TEST(OnnxGraphs, AutowareLayoutTransformsOnlyTheFinalDimAndRotConvs) {
   ASSERT_EQ(plain.dense.graph().initializer_size(), aw.dense.graph().initializer_size());
   int differing = 0;
   for (int i = 0; i < plain.dense.graph().initializer_size(); ++i) {
-    if (plain.dense.graph().initializer(i).SerializeAsString() != aw.dense.graph().initializer(i).SerializeAsString()) ++differing;
+    if (plain.dense.graph().initializer(i).SerializeAsString() !=
+        aw.dense.graph().initializer(i).SerializeAsString())
+      ++differing;
   }
   EXPECT_EQ(differing, 2 * 2 * 2);  // tasks x {dim, rot} x {weight, bias}
 }
@@ -231,7 +239,13 @@ TEST(OnnxGraphs, SameInputsGiveTheSameBytes) {
 TEST(OnnxGraphs, CheckRejectsAShapeThatDiffersFromTheDeclaredOne) {
   const CenterPointConfig cfg = testing::tinyConfig();
   Exported e = exportBoth(cfg, 1);
-  e.dense.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(7);
+  e.dense.mutable_graph()
+      ->mutable_output(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(1)
+      ->set_dim_value(7);
   EXPECT_THROW(checkOnnxModel(e.dense, "dense"), std::logic_error);
   e.encoder.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOp");
   EXPECT_THROW(checkOnnxModel(e.encoder, "encoder"), std::logic_error);

@@ -10,7 +10,7 @@
 #include "checkpoint/ModuleStateDict.h"
 #include "core/AtomicFile.h"
 #include "export/QuantizedTinyModel.h"
-#include "quant/QuantizedCheckpoint.h"
+#include "model/QuantizedCheckpoint.h"
 #include "support/RunCli.h"
 #include "support/TempRoot.h"
 #include "support/TinyConfig.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/CenterPoint.h"
-#include "quant/LayerFusion.h"
+#include "model/LayerFusion.h"
 #include "quant/QuantInsertion.h"
 #include "quant/TensorQuantizer.h"
 
@@ -40,7 +40,7 @@ inline CenterPoint fusedModelWithQuantizers(const CenterPointConfig& cfg, uint64
   FusionOptions f;
   f.foldVoxelEncoderBn = s.foldVoxelEncoderBn;
   fuseLayers(*model, f);
-  QuantRecipe r;
+  QuantizerPlan r;
   r.input = s.input;
   r.skipPrefixes = s.skip;
   r.convTransposeWeightAxis = s.convTransposeAxis;

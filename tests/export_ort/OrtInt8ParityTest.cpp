@@ -26,7 +26,7 @@
 #include "export/CenterPointOnnxExport.h"
 #include "export/QuantizedTinyModel.h"
 #include "model/LoadModel.h"
-#include "quant/QuantizedCheckpoint.h"
+#include "model/QuantizedCheckpoint.h"
 #include "support/RunCli.h"
 #include "support/TempRoot.h"
 #include "support/TinyConfig.h"
@@ -231,7 +231,7 @@ TEST_P(OrtInt8ParityTest, BothInt8FilesMatchTheFakeQuantForward) {
   FusionOptions f;
   f.foldVoxelEncoderBn = s.foldVoxelEncoderBn;
   fuseLayers(*model, f);
-  QuantRecipe r;
+  QuantizerPlan r;
   r.input = s.input;
   r.skipPrefixes = s.skip;
   r.convTransposeWeightAxis = s.convTransposeAxis;
@@ -287,7 +287,7 @@ TEST_F(OrtInt8Test, DemoModelEachLayerAloneMatchesTheFakeQuantForward) {
     CenterPoint model = loadCenterPoint(cfg, kDemoCheckpoint);
     model->eval();
     fuseLayers(*model, FusionOptions{});
-    QuantRecipe r;
+    QuantizerPlan r;
     r.input = QuantDescriptor::activation(CalibrationMethod::Max);
     r.skipPrefixes = {"pts_voxel_encoder"};
     for (const auto& other : layers)

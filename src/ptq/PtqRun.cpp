@@ -1,0 +1,138 @@
+#include "ptq/PtqRun.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+#include "dataset/DetectionDataset.h"
+#include "export/CenterPointOnnxExport.h"
+#include "export/TensorRtCalibrationCache.h"
+#include "infer/DatasetInference.h"
+#include "model/LoadModel.h"
+#include "model/QuantizedCheckpoint.h"
+#include "ptq/CalibrationFile.h"
+#include "ptq/ModelPreparation.h"
+#include "quant/LayerSqnr.h"
+
+namespace cpq {
+namespace {
+
+// Every frame of the split (the first `max` when max > 0); an empty split is an error.
+std::vector<size_t> splitFrames(const DetectionDataset& ds, size_t max, const std::string& split) {
+  if (ds.size() == 0) throw Error("the split '" + split + "' of the dataset has no samples");
+  return frameIndices(ds.size(), max);
+}
+
+nlohmann::ordered_json settingsOf(const PtqJob& job, const CalibrationResult& calib, size_t evalFrames) {
+  const QuantRecipe& r = job.recipe;
+  return {{"config", job.configPath},
+          {"checkpoint", job.checkpoint},
+          {"data", job.dataRoot},
+          {"calibration_split", job.calibrationSplit},
+          {"evaluation_split", job.evaluationSplit},
+          {"method", calib.method},
+          {"calibration_batches", calib.batches},
+          {"calibration_frames", calib.frames},
+          {"batch_size", job.calibration.batchSize},
+          {"evaluation_frames", evalFrames},
+          {"fuse_bn", r.fuseBn},
+          {"fuse_relu", r.fuseBn && r.fuseRelu},
+          {"sensitive_layers", r.floatLayers},
+          {"device", job.device.str()},
+          {"calibration_seconds", calib.collectSeconds},
+          {"amax_seconds", calib.amaxSeconds}};
+}
+
+void writeOutputs(const PtqJob& job, const PtqOutputPaths& out, CenterPoint& qmodel,
+                  const CalibrationResult& calib, const PtqReport& report) {
+  const std::filesystem::path parent = std::filesystem::path(out.checkpoint).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  qmodel->to(at::kCPU);
+  saveQuantizedCheckpoint(qmodel, out.checkpoint,
+                          {{"format", "centerpoint-quant fake-quant"},
+                           {"base_checkpoint", job.checkpoint},
+                           {"calibration", calib.method},
+                           {"calibration_frames", std::to_string(calib.frames)}});
+  writeStringAtomically(out.calib,
+                        calibrationToJson(*qmodel, calib.layers, calib.method, calib.batches).dump(2) + "\n");
+  writeStringAtomically(out.trtCache, tensorRtCalibrationCache(qmodel, job.config, calib.layers));
+  writeStringAtomically(out.reportJson, report.toJson().dump(2) + "\n");
+  writeStringAtomically(out.reportMd, report.markdown());
+  if (!job.onnxDir.empty())
+    exportCenterPointOnnx(qmodel, job.config, job.onnxDir, job.recipe.exportOptions(job.onnx), job.overwrite);
+}
+
+}  // namespace
+
+PtqOutputPaths PtqOutputPaths::forCheckpoint(const std::string& checkpoint) {
+  const std::filesystem::path p(checkpoint);
+  if (p.extension() != ".safetensors")
+    throw Error("ptq --output must name a .safetensors file (the .pth and reports go next to it), not '" +
+                checkpoint + "'");
+  const std::string stem = (p.parent_path() / p.stem()).string();
+  return {checkpoint,
+          stem + ".pth",
+          stem + ".calib.json",
+          stem + ".trt_calib.cache",
+          stem + ".report.json",
+          stem + ".report.md"};
+}
+
+std::vector<std::string> PtqOutputPaths::all() const {
+  return {checkpoint, pth, calib, trtCache, reportJson, reportMd};
+}
+
+PtqResult runPtq(const PtqJob& job) {
+  PtqResult result;
+  result.paths = PtqOutputPaths::forCheckpoint(job.output);
+  for (const auto& f : result.paths.all()) refuseToOverwrite(f, job.overwrite);
+  if (!job.onnxDir.empty()) refuseExistingExport(job.onnxDir, job.onnx, job.overwrite);
+  const auto start = std::chrono::steady_clock::now();
+  const CenterPointConfig& cfg = job.config;
+  const QuantRecipe& recipe = job.recipe;
+  recipe.requireInt8Weights("ptq");
+
+  const DetectionDataset calibDs = DetectionDataset::open(
+      datasetOptionsFor(cfg, job.dataRoot, job.calibrationSplit, job.splitsFile, job.version));
+  const DetectionDataset evalDs = DetectionDataset::open(
+      datasetOptionsFor(cfg, job.dataRoot, job.evaluationSplit, job.splitsFile, job.version));
+  const std::vector<size_t> evalFrames = splitFrames(evalDs, job.maxEvalFrames, job.evaluationSplit);
+  const std::vector<size_t> calibFrames = splitFrames(calibDs, 0, job.calibrationSplit);
+  result.evaluationFrames = evalFrames.size();
+
+  // The quantized model is prepared first: a bad float-layer entry fails before any long work.
+  CenterPoint qmodel = loadCenterPoint(cfg, job.checkpoint);
+  const std::vector<std::string> quantized = prepareForQuantization(qmodel, recipe);
+  spdlog::info("{} layers quantized, {} kept float; calibration {} on {} batches of {} from split '{}'",
+               quantized.size(), floatLayersOf(qmodel).size(), recipe.describe(), recipe.calibrationBatches,
+               job.calibration.batchSize, job.calibrationSplit);
+
+  PtqReport& report = result.report;
+  {
+    InferencePipeline fp32(cfg, loadCenterPoint(cfg, job.checkpoint), job.device);
+    report.fp32 = evaluateOnDataset(fp32, evalDs, evalFrames, cfg, "FP32", /*withNuScenes=*/true);
+  }
+  InferencePipeline int8(cfg, qmodel, job.device);
+  const CalibrationResult calib = calibrate(int8, calibDs, calibFrames, recipe, job.calibration);
+  report.int8 = evaluateOnDataset(int8, evalDs, evalFrames, cfg, "INT8", /*withNuScenes=*/true);
+
+  // SQNR of every quantized layer's output on the first eval frames.
+  const std::vector<at::Tensor> clouds =
+      job.sqnrFrames > 0
+          ? loadPointClouds(evalDs, frameIndices(evalFrames.size(), static_cast<size_t>(job.sqnrFrames)))
+          : std::vector<at::Tensor>{};
+  report.sqnr = measureLayerSqnr(*qmodel, static_cast<int64_t>(clouds.size()),
+                                 [&](int64_t i) { int8.forwardNetwork({clouds[i]}); });
+  report.layers = calib.layers;
+  report.floatLayers = floatLayersOf(qmodel);
+  report.settings = settingsOf(job, calib, evalFrames.size());
+  report.settings["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  writeOutputs(job, result.paths, qmodel, calib, report);
+  return result;
+}
+
+}  // namespace cpq

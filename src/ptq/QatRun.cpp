@@ -1,0 +1,134 @@
+#include "ptq/QatRun.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "core/AtomicFile.h"
+#include "core/Error.h"
+#include "core/Fingerprint.h"
+#include "dataset/DetectionDataset.h"
+#include "export/CenterPointOnnxExport.h"
+#include "infer/DatasetInference.h"
+#include "model/LoadModel.h"
+#include "model/QuantizedCheckpoint.h"
+#include "ptq/Calibration.h"
+#include "ptq/CalibrationFile.h"
+#include "ptq/ModelPreparation.h"
+#include "train/QatWorkDir.h"
+
+namespace cpq {
+namespace {
+namespace fs = std::filesystem;
+
+void checkJob(const QatJob& job) {
+  if (fs::path(job.output).extension() != ".safetensors")
+    throw Error("qat --output must name a .safetensors file");
+  if (job.trainer.epochs <= 0 || !(job.trainer.lr > 0))
+    throw Error("qat: --epochs and --lr must be positive");
+  if (job.startEpoch < 0 || job.startEpoch >= job.trainer.epochs)
+    throw Error(fmt::format(
+        "qat --start-epoch {} must be in [0, --epochs {}): at least one epoch must train quantized",
+        job.startEpoch, job.trainer.epochs));
+  if (job.startEpoch > 0 && !job.calibrationFile.empty())
+    throw Error(
+        "qat: --calib and --start-epoch > 0 exclude each other: a calibration file fits the weights it "
+        "was made from, and K float epochs move them");
+  if (job.startEpoch > 0 && job.distill)
+    throw Error(
+        "qat: --distill and --start-epoch > 0 exclude each other: in the float epochs the model would "
+        "be distilled from itself");
+}
+
+// Calibrates the model's quantizers on the first frames of `train` and writes the calibration JSON.
+void calibrateForQat(CenterPoint& model, const QatJob& job, const DetectionDataset& train,
+                     const std::string& path) {
+  InferencePipeline pipeline(job.config, model, job.trainer.device);
+  const CalibrationResult r = calibrate(pipeline, train, frameIndices(train.size()), job.recipe);
+  writeStringAtomically(path, calibrationToJson(*model, r.layers, r.method, r.batches).dump(2) + "\n");
+}
+
+}  // namespace
+
+TrainResult runQat(const QatJob& job) {
+  const fs::path out(job.output);
+  checkJob(job);
+  const std::string pth = (out.parent_path() / (out.stem().string() + ".pth")).string();
+  for (const auto& f : {job.output, pth}) refuseToOverwrite(f, job.overwrite);
+  job.recipe.requireInt8Weights("qat");
+  const QatWorkDir work = QatWorkDir::open(job.output, job.workDir, job.trainer.resume, job.startEpoch);
+
+  CenterPointConfig cfg = job.config;
+  // QAT's schedule: cosine from --lr down, no rising phase (the model is already trained).
+  cfg.optimizer.warmupFraction = 0;
+  cfg.optimizer.maxLrRatio = 1;
+  cfg.optimizer.valInterval = 1;
+  QatJob run = job;
+  run.config = cfg;
+  const DetectionDataset train =
+      DetectionDataset::open(datasetOptionsFor(cfg, job.dataRoot, job.split, job.splitsFile, job.version));
+  std::optional<DetectionDataset> val;
+  if (!job.valSplit.empty() && job.valSplit != "none")
+    val = DetectionDataset::open(
+        datasetOptionsFor(cfg, job.dataRoot, job.valSplit, job.splitsFile, job.version));
+
+  CenterPoint model = loadCenterPoint(cfg, job.checkpoint);
+  prepareForQuantization(model, job.recipe);
+  fs::create_directories(work.dir);
+  if (work.calibratedBefore) {
+    applyCalibrationFile(*model,
+                         work.calibration);  // amax shapes; the checkpoint then overwrites every value
+  } else if (!job.calibrationFile.empty()) {
+    applyCalibrationFile(*model, job.calibrationFile);
+    writeStringAtomically(work.calibration, readFileToString(job.calibrationFile));
+  } else if (work.calibrateNow) {
+    calibrateForQat(model, run, train, work.calibration);
+  }
+  model->to(at::kCPU);
+
+  TrainerOptions o = job.trainer;
+  o.workDir = work.dir;
+  o.valInterval = 1;
+  o.freezeNorms = job.freezeBn;
+  o.extraSettings = {
+      {"mode", "qat"},
+      {"base_checkpoint", job.checkpoint},
+      {"base_checkpoint_fnv1a", fileFingerprint(job.checkpoint)},
+      {"calibrate_at_epoch", job.startEpoch},
+      // Known up front only when calibrated before the first epoch (the final checkpoint's
+      // metadata always records it).
+      {"calibration_fnv1a", job.startEpoch == 0 ? fileFingerprint(work.calibration) : std::string()},
+      {"freeze_bn", o.freezeNorms},
+      {"learn_amax", job.recipe.learnAmax},
+      {"distill", job.distill},
+      {"sensitive_layers", job.recipe.floatLayers}};
+  if (job.distill) o.teacher = loadCenterPoint(cfg, job.checkpoint);  // the float model, unfused
+  if (job.startEpoch > 0 && !work.calibratedBefore) {
+    o.beforeEpoch = [&, K = job.startEpoch](int epoch, CenterPoint& m) {
+      if (epoch != K + 1) return;
+      spdlog::info("epoch {}: calibrating after {} float epoch(s); quantized from here on", epoch, K);
+      calibrateForQat(m, run, train, work.calibration);
+    };
+  }
+  Trainer trainer(cfg, model, train, val ? &*val : nullptr, o);
+  const TrainResult result = trainer.run();
+
+  model->to(at::kCPU);
+  model->eval();
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  saveQuantizedCheckpoint(model, job.output,
+                          {{"format", "centerpoint-quant fake-quant (qat)"},
+                           {"base_checkpoint", job.checkpoint},
+                           {"base_checkpoint_fnv1a", fileFingerprint(job.checkpoint)},
+                           {"calibration_fnv1a", fileFingerprint(work.calibration)},
+                           {"epochs", std::to_string(job.trainer.epochs)},
+                           {"lr", fmt::format("{}", job.trainer.lr)}});
+  if (!job.onnxDir.empty())
+    exportCenterPointOnnx(model, cfg, job.onnxDir, job.recipe.exportOptions(), job.overwrite);
+  spdlog::info("wrote {} and {} (run state in {})", job.output, pth, work.dir);
+  return result;
+}
+
+}  // namespace cpq
