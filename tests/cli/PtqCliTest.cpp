@@ -280,8 +280,8 @@ TEST_F(PtqCli, ExportWithDataCalibratesAndWritesQdq) {
              quote(dir.string()));
   ASSERT_EQ(r.code, 0) << r.output;  // without --data: the float export
   size_t quantize = 0;
-  for (const auto& node : readOnnx(dir / "pts_backbone_neck_head_centerpoint.onnx").graph().node())
-    quantize += node.op_type() == "QuantizeLinear";
+  const onnx::ModelProto fp32 = readOnnx(dir / "pts_backbone_neck_head_centerpoint.onnx");
+  for (const auto& node : fp32.graph().node()) quantize += node.op_type() == "QuantizeLinear";
   EXPECT_EQ(quantize, 0u);
   r = runCli("export --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --out-dir " +
              quote(dir.string()) + " --data " + quote(data()) + " --overwrite");
