@@ -42,7 +42,8 @@ void checkJob(const QatJob& job) {
         "be distilled from itself");
 }
 
-// Calibrates the model's quantizers on the first frames of `train` and writes the calibration JSON.
+// Calibrates the model's quantizers on the first frames of `train` and writes the calibration JSON (the
+// job's config: calibration reads its preprocessing and model sections, not the QAT schedule).
 void calibrateForQat(CenterPoint& model, const QatJob& job, const DetectionDataset& train,
                      const std::string& path) {
   InferencePipeline pipeline(job.config, model, job.trainer.device);
@@ -65,8 +66,6 @@ TrainResult runQat(const QatJob& job) {
   cfg.optimizer.warmupFraction = 0;
   cfg.optimizer.maxLrRatio = 1;
   cfg.optimizer.valInterval = 1;
-  QatJob run = job;
-  run.config = cfg;
   const DetectionDataset train =
       DetectionDataset::open(datasetOptionsFor(cfg, job.dataRoot, job.split, job.splitsFile, job.version));
   std::optional<DetectionDataset> val;
@@ -84,7 +83,7 @@ TrainResult runQat(const QatJob& job) {
     applyCalibrationFile(*model, job.calibrationFile);
     writeStringAtomically(work.calibration, readFileToString(job.calibrationFile));
   } else if (work.calibrateNow) {
-    calibrateForQat(model, run, train, work.calibration);
+    calibrateForQat(model, job, train, work.calibration);
   }
   model->to(at::kCPU);
 
@@ -109,7 +108,7 @@ TrainResult runQat(const QatJob& job) {
     o.beforeEpoch = [&, K = job.startEpoch](int epoch, CenterPoint& m) {
       if (epoch != K + 1) return;
       spdlog::info("epoch {}: calibrating after {} float epoch(s); quantized from here on", epoch, K);
-      calibrateForQat(m, run, train, work.calibration);
+      calibrateForQat(m, job, train, work.calibration);
     };
   }
   Trainer trainer(cfg, model, train, val ? &*val : nullptr, o);
