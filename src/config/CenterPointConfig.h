@@ -88,7 +88,8 @@ struct TrainTargetConfig {  // model.train_cfg.pts and the losses of pts_bbox_he
   float lossBboxWeight = 0.25f;                         // loss_bbox (L1Loss, mean)
 };
 
-struct AugmentationConfig {  // train_pipeline (specs/datasets.md §6)
+struct AugmentationConfig {  // AWML's train_pipeline (RandomFlip3D, GlobalRotScaleTrans,
+                             // ObjectMinPointsFilter)
   double flipRatioBevHorizontal = 0.5, flipRatioBevVertical = 0.5;
   std::array<double, 2> rotRange{-1.571, 1.571};
   std::array<double, 2> scaleRatioRange{0.8, 1.2};
@@ -114,13 +115,13 @@ struct DatasetConfig {  // ours: how samples become model input and GT
   std::vector<std::pair<std::string, std::string>> nameMapping;
 };
 
-struct EvaluationConfig {  // ours: the range buckets of the T4-style metric (specs/evaluation.md §6)
+struct EvaluationConfig {  // ours: the range buckets of the T4-style metric (README, `eval`)
   std::vector<std::pair<double, double>> rangeBuckets;  // [lo, hi) in metres, without "overall"
 };
 
-// quantization: the seed plan's deploy section (specs/quantization.md §5). Sensitive layers are module-path
-// prefixes kept float; they are checked against the model's layers when quantizers are inserted.
-// The `quantization:` section as written (the YAML's words); ptq/QuantRecipe parses and checks it.
+// The `quantization:` section as written (the YAML's words; docs/quantization.md); ptq/QuantRecipe parses
+// and checks it. Sensitive layers are module-path prefixes kept float; they are checked against the
+// model's layers when quantizers are inserted.
 struct QuantizationConfig {
   int numBatches = 128;              // calibration.num_batches
   std::string method = "histogram";  // calibration.method: histogram | max

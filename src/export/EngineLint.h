@@ -1,6 +1,6 @@
 #pragma once
-// Engine readiness: the rules of TensorRT's explicit quantization (developer guide; specs/quantization.md §3)
-// checked on an ONNX graph, so that a graph TensorRT would reject, or build with silent extra
+// Engine readiness: the rules of TensorRT's explicit quantization (TensorRT developer guide, "Explicit
+// Quantization") checked on an ONNX graph, so that a graph TensorRT would reject, or build with silent extra
 // re-quantization, is refused here, where no TensorRT is installed. docs/export_int8.md lists the rules.
 //
 //  - the default-domain opset is >= 13 (per-channel Q/DQ);

@@ -1,7 +1,7 @@
 #pragma once
-// BN and ReLU fusion on the in-memory model (specs/quantization.md §3-§4): BN folds into the conv / deconv
-// / linear before it (so calibration sees what TensorRT runs: conv with folded BN), and a ReLU right after
-// a folded layer moves into that layer. A folded BN becomes the identity and leaves the state_dict (as
+// BN and ReLU fusion on the in-memory model (docs/quantization.md, design notes): BN folds into the conv /
+// deconv / linear before it (so calibration sees what TensorRT runs: conv with folded BN), and a ReLU right
+// after a folded layer moves into that layer. A folded BN becomes the identity and leaves the state_dict (as
 // Python's fused models drop it), so a fused checkpoint cannot be loaded into an unfused model: the
 // loader reports the conv biases it does not expect (the "bias-drop trap" others hit silently).
 #include <torch/nn/module.h>
