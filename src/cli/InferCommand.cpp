@@ -43,8 +43,9 @@ nlohmann::ordered_json detectionsJson(const std::vector<Detection>& dets, const 
   return list;
 }
 
-// The tensors of specs/model.md §7 under their names; with several tasks the head tensors get a _task<t>
-// suffix. voxel_coords (batch, z, y, x) is extra: it is what the scatter needs between the two ONNX files.
+// The tensors of docs/model.md ('`infer --dump` tensors') under their names; with several tasks the head
+// tensors get a _task<t> suffix. voxel_coords (batch, z, y, x) is extra: it is what the scatter needs between
+// the two ONNX files.
 void writeDump(const std::string& dir, const InferenceTrace& trace) {
   writeNpy(dir + "/input_features.npy", trace.inputFeatures);
   writeNpy(dir + "/voxel_coords.npy", trace.voxelCoords);

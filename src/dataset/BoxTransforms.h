@@ -1,6 +1,6 @@
 #pragma once
 // Moving boxes between the global frame the tables use and the keyframe lidar frame the model uses
-// (specs/datasets.md §4), and counting points inside a box.
+// (docs/dataset.md, 'Frames and transforms'), and counting points inside a box.
 #include <ATen/ATen.h>
 
 #include <Eigen/Geometry>
@@ -19,7 +19,7 @@ double yawOf(const Eigen::Quaterniond& rotation);
 // label and numPts are left for the caller.
 LidarBox globalToLidar(const GtBox& box, const RigidPose& lidarToEgo, const RigidPose& egoToGlobal);
 
-// A lidar-frame box as the nuScenes results format wants it (specs/evaluation.md §5).
+// A lidar-frame box as the nuScenes results format wants it (docs/evaluation.md, 'Results format').
 struct GlobalBox {
   Eigen::Vector3d translation = Eigen::Vector3d::Zero();  // global centre
   Eigen::Vector3d size = Eigen::Vector3d::Ones();         // w, l, h

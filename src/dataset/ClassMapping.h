@@ -1,7 +1,7 @@
 #pragma once
 // category.name -> the config's class name. Two built-in tables:
-// - the nuScenes devkit's category_to_detection_name (specs/evaluation.md §1), used for configs whose classes
-//   are exactly the devkit's 10 detection classes, and always by the nuScenes metric;
+// - the nuScenes devkit's category_to_detection_name (docs/evaluation.md, 'Configuration'), used for configs
+//   whose classes are exactly the devkit's 10 detection classes, and always by the nuScenes metric;
 // - AWML's T4dataset name_mapping (autoware_ml/configs/detection3d/dataset/t4dataset/base.py) with its
 //   trailer -> truck merge, plus the nuScenes category names it implies, for the other configs (AWML's
 //   car, truck, bus, bicycle, pedestrian).

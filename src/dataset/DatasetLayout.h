@@ -1,5 +1,5 @@
 #pragma once
-// Where the tables and point files of a dataset live (specs/datasets.md §1):
+// Where the tables and point files of a dataset live (docs/dataset.md, 'Layout'):
 // - nuScenes: <dataroot>/<version>/<table>.json, filenames relative to <dataroot>;
 // - T4dataset: <database>/<dataset id>/<version number>/annotation/<table>.json, filenames relative to
 //   <database>/<dataset id>/<version number>/; one scene per dataset id, named by the id.

@@ -30,7 +30,7 @@ struct DatasetOptions {
 
 class DetectionDataset {
  public:
-  // Throws cpq::Error naming the file and the token on bad input (specs/datasets.md).
+  // Throws cpq::Error naming the file and the token on bad input (docs/dataset.md).
   static DetectionDataset open(const DatasetOptions& options);
 
   size_t size() const { return samples_.size(); }
@@ -42,7 +42,8 @@ class DetectionDataset {
   // The split's scenes (T4: dataset ids) in the order their samples come.
   const std::vector<std::string>& sceneNames() const { return sceneNames_; }
 
-  // Keyframe points then sweep points, [N, 5] float32: x, y, z, intensity, time lag (specs/datasets.md §5).
+  // Keyframe points then sweep points, [N, 5] float32: x, y, z, intensity, time lag (docs/dataset.md,
+  // 'Sweeps').
   PointCloud loadPoints(size_t i) const;
   // The sample's boxes of a config class, in the keyframe lidar frame, in annotation order.
   std::vector<LidarBox> lidarBoxes(size_t i) const;

@@ -1,6 +1,6 @@
 #pragma once
 // Ground-truth box velocity (global frame): T4 stores it on the annotation; for nuScenes it is estimated as
-// the devkit's NuScenes.box_velocity does (specs/datasets.md §4).
+// the devkit's NuScenes.box_velocity does (docs/dataset.md, 'Frames and transforms').
 #include <Eigen/Core>
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
-// The nuScenes / T4dataset relational tables (specs/datasets.md §1, §3), parsed and cross-referenced: every
-// token a record refers to is resolved to a row index once, so the reader never looks a token up twice, and a
-// dangling or duplicate token is reported with the file and the token.
+// The nuScenes / T4dataset relational tables (docs/dataset.md, 'Tables and fields used'), parsed and
+// cross-referenced: every token a record refers to is resolved to a row index once, so the reader never looks
+// a token up twice, and a dangling or duplicate token is reported with the file and the token.
 //
 // To keep a trainval-sized set small, sample_data keeps only the rows of one lidar channel and ego_pose only
 // the rows those rows use; the other tables are kept whole. The duplicate-token check covers the rows kept.

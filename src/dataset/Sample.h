@@ -2,8 +2,8 @@
 // What the dataset reader hands to training and evaluation: one keyframe (a nuScenes `sample`) with its
 // lidar file, its previous sweeps, its poses and its annotations. Shared by the nuScenes and T4 layouts.
 //
-// Frames follow specs/datasets.md §4: calibrated_sensor is sensor -> ego, ego_pose is ego -> global,
-// quaternions are (w, x, y, z).
+// Frames follow docs/dataset.md ('Frames and transforms'): calibrated_sensor is sensor -> ego, ego_pose is
+// ego -> global, quaternions are (w, x, y, z).
 #include <Eigen/Geometry>
 
 #include <array>

@@ -9,7 +9,7 @@ namespace cpq {
 
 namespace {
 
-constexpr int64_t kFileColumns = 5;  // x, y, z, intensity, ring (specs/datasets.md §2)
+constexpr int64_t kFileColumns = 5;  // x, y, z, intensity, ring (docs/dataset.md, 'Point files')
 
 PointCloud readWithToken(const std::string& path, const std::string& token, float timeLag) {
   try {

@@ -1,6 +1,6 @@
 #pragma once
 // A keyframe's point cloud with its previous sweeps moved into the keyframe lidar frame
-// (specs/datasets.md §5), as AWML's LoadPointsFromMultiSweeps builds it.
+// (docs/dataset.md, 'Sweeps'), as AWML's LoadPointsFromMultiSweeps builds it.
 #include <ATen/ATen.h>
 
 #include "dataset/Sample.h"

@@ -27,7 +27,7 @@ struct EvaluationReport {
   std::optional<RangeBucketedResult> t4;
   size_t frames = 0;
 
-  nlohmann::ordered_json toJson() const;  // metrics.json (specs/evaluation.md §7)
+  nlohmann::ordered_json toJson() const;  // metrics.json (docs/evaluation.md)
   std::string summaryMarkdown() const;    // tables per class and per range
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// The nuScenes detection submission format (specs/evaluation.md §5): {"meta": ..., "results": {sample_token:
-// [box, ...]}}, samples in the order given (dataset order), so that the devkit's tie-breaks are reproducible.
+// The nuScenes detection submission format (docs/evaluation.md, 'Results format'): {"meta": ...,
+// "results": {sample_token: [box, ...]}}, samples in the order given (dataset order), so that the devkit's
+// tie-breaks are reproducible.
 #include <nlohmann/json.hpp>
 
 #include "eval/EvalBox.h"

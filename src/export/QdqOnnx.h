@@ -1,6 +1,7 @@
 #pragma once
-// Q/DQ export of quantized layers (specs/quantization.md §3, docs/export_int8.md): what TensorRT's explicit
-// quantization consumes. A layer whose quantizers are both Quantizing becomes
+// Q/DQ export of quantized layers (docs/export_int8.md; docs/quantization.md, 'Q/DQ export and TensorRT's
+// rules'): what TensorRT's explicit quantization consumes. A layer whose quantizers are both Quantizing
+// becomes
 //
 //   x -> QuantizeLinear -> DequantizeLinear --------------------> Conv / ConvTranspose / MatMul -> (bias) ->
 //   Relu int8 weight initializer -> DequantizeLinear (per channel) --^

@@ -1,7 +1,7 @@
 #pragma once
 // One frame through the whole detector, in Autoware's stage order: voxelize -> decorate pillar features ->
 // pts_voxel_encoder -> scatter -> backbone/neck/head -> decode. Each stage's tensor can be kept (the
-// `infer --dump` contract of specs/model.md §7) and timed.
+// `infer --dump` contract of docs/model.md) and timed.
 #include <ATen/ATen.h>
 
 #include <vector>

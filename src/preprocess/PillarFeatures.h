@@ -1,6 +1,6 @@
 #pragma once
 // The per-point decorations of mmdet3d's PillarFeatureNet (legacy=False) and AWML's
-// BackwardPillarFeatureNet, computed before the PFN layers (specs/model.md §2):
+// BackwardPillarFeatureNet, computed before the PFN layers (docs/model.md, 'Pillar features'):
 //   raw dims, then cluster offsets (x, y, z minus the pillar's mean), then pillar-centre offsets.
 //     4 raw dims, z offset:    10 = [x, y, z, t, xc, yc, zc, xp, yp, zp]
 //     5 raw dims, z offset:    11 = [x, y, z, I, t, xc, yc, zc, xp, yp, zp]

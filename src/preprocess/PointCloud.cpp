@@ -68,7 +68,7 @@ PointCloud readPcdBin(const std::string& path, int64_t columns, float timeLag) {
     if (!rowIsFinite(src)) continue;
     float* row = dst + kept * kOutColumns;
     std::memcpy(row, src, kKeptColumns * sizeof(float));
-    row[kKeptColumns] = timeLag;  // never the ring index (specs/model.md §2)
+    row[kKeptColumns] = timeLag;  // never the ring index (docs/model.md)
     ++kept;
   }
 

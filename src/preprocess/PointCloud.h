@@ -3,7 +3,8 @@
 //
 // A `.pcd.bin` row is float32 little-endian x, y, z, intensity, ring. AWML's sweep loader overwrites column 4
 // with the time lag (0 for the keyframe, t_key - t_sweep for older sweeps), so the ring index never reaches
-// the network (specs/model.md §2). readPcdBin does the same: column 4 of the result is the time lag.
+// the network (docs/model.md, 'Point files and input columns'). readPcdBin does the same: column 4 of the
+// result is the time lag.
 #include <ATen/ATen.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // Hard voxelization of a point cloud into pillars, bit-exact with mmcv's `hard_voxelize` (which AWML's
-// Det3DDataPreprocessor calls; specs/model.md §2):
+// Det3DDataPreprocessor calls; docs/model.md, 'Voxelization'):
 //   - per axis, in float32: c = floor((p - min) / voxel), computing (p - min) first;
 //   - a point is kept iff 0 <= c < grid on every axis (no separate p < max test);
 //   - voxels are numbered in the order of the first point that falls in them; the first maxPointsPerVoxel

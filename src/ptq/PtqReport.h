@@ -1,6 +1,6 @@
 #pragma once
-// The PTQ report: FP32 vs INT8 metrics (specs/evaluation.md §7 layout, mAP as fractions) and one row per
-// quantized layer (amax, method, SQNR of its output against float), as JSON and as Markdown tables.
+// The PTQ report: FP32 vs INT8 metrics (docs/evaluation.md, 'metrics.json layout'; mAP as fractions) and one
+// row per quantized layer (amax, method, SQNR of its output against float), as JSON and as Markdown tables.
 #include <nlohmann/json.hpp>
 
 #include <string>

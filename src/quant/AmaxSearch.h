@@ -1,6 +1,6 @@
 #pragma once
-// amax from a host histogram of |x| (pytorch-quantization's compute_amax, specs/quantization.md §2), as pure
-// functions so they can be tested and timed without a calibrator.
+// amax from a host histogram of |x| (pytorch-quantization's compute_amax; docs/quantization.md,
+// 'Calibrators'), as pure functions so they can be tested and timed without a calibrator.
 //
 // A histogram is counts[0..n) and edges[0..n] (n + 1 increasing, non-negative values; counts[j] holds the
 // values in [edges[j], edges[j+1])). All searches are O(n) or O(n * 2^bits / stride) so a 20000-bin

@@ -1,5 +1,5 @@
 #pragma once
-// Fake quantization with pytorch-quantization's exact numerics (specs/quantization.md §1).
+// Fake quantization with pytorch-quantization's exact numerics (docs/quantization.md, 'Fake quantization').
 #include <ATen/ATen.h>
 
 namespace cpq {

@@ -1,6 +1,6 @@
 #pragma once
-// Add and Concat whose inputs share ONE input quantizer (specs/quantization.md §3): TensorRT needs every
-// input of a quantized Add / Concat on the same scale, otherwise it inserts re-quantization. SECOND and
+// Add and Concat whose inputs share ONE input quantizer (docs/quantization.md, 'Q/DQ export'): TensorRT needs
+// every input of a quantized Add / Concat on the same scale, otherwise it inserts re-quantization. SECOND and
 // SECONDFPN have neither; backbones with residuals or skip concats (AWML's ConvNeXt variant) use these.
 // Until QuantInsertion attaches `_input_quantizer`, both are plain float ops.
 #include <torch/nn/module.h>

@@ -1,5 +1,5 @@
 #pragma once
-// AWML's CenterPoint train_pipeline after loading (specs/datasets.md §6), on one frame:
+// AWML's CenterPoint train_pipeline after loading (docs/dataset.md, 'AWML training pipeline'), on one frame:
 //   (dataset) NaN velocities -> 0; RandomFlip3D (H, V); GlobalRotScaleTrans; PointsRangeFilter;
 //   ObjectRangeFilter; ObjectNameFilter; ObjectMinPointsFilter; PointShuffle.
 // Deterministic for a given Rng state; use Rng::forSample(seed, epoch, index) per frame.

@@ -1,4 +1,4 @@
-// AWML's state_dict names and shapes fall out of the module structure (specs/model.md §5).
+// AWML's state_dict names and shapes fall out of the module structure (docs/model.md, 'state_dict names').
 #include <gtest/gtest.h>
 
 #include "checkpoint/ModuleStateDict.h"
