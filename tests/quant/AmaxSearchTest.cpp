@@ -17,7 +17,9 @@ std::vector<double> unitEdges(int64_t n, double width) {
   return uniformBinEdges(n, width, static_cast<float>(static_cast<double>(n) * width));
 }
 
-// The spec's mse search written out literally (O(n^2)): every centre against every candidate.
+// pytorch-quantization's mse search (docs/quantization.md, 'Calibrators') written out literally in double
+// precision (O(n^2)): every centre against every candidate. Our own reference loop, not the reference's
+// float32 arithmetic: the goldens in CalibratorTest.cpp compare with pytorch-quantization itself.
 double bruteForceMse(const std::vector<double>& counts, const std::vector<double>& edges, double bound,
                      int64_t startBin, int64_t stride) {
   const size_t n = counts.size();
@@ -42,7 +44,8 @@ double bruteForceMse(const std::vector<double>& counts, const std::vector<double
   return centres[bestI];
 }
 
-// TensorRT's KL search written out literally (O(n^2)), as pytorch-quantization's loop.
+// TensorRT's KL search written out literally in double precision (O(n^2)), following pytorch-quantization's
+// loop (docs/quantization.md, 'Calibrators'); like bruteForceMse, our own reference, not its float32 code.
 double bruteForceEntropy(const std::vector<double>& counts, const std::vector<double>& edges, int64_t groups,
                          int64_t startBin, int64_t stride) {
   std::vector<double> bins(counts);

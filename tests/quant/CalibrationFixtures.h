@@ -1,5 +1,5 @@
 #pragma once
-// The pytorch-quantization 2.1.2 goldens in tests/data/calibration (copied from shared/fixtures).
+// The pytorch-quantization 2.1.2 goldens in tests/data/calibration (its own outputs; README.md there).
 #include <ATen/ATen.h>
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cfloat>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -27,9 +28,17 @@ float amaxOf(const Calibrator& c, const AmaxOptions& o) { return c.computeAmax(o
 
 double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
+// Within 4 float32 ulps of the golden. Measured (2026-12-03): 19 of the 20 histogram amax are equal in
+// float32; sparse_bev's percentile 99.99 is one ulp away (the same bin's left edge, computed in another
+// order). One bin width, the tolerance this test had before, is about 2000 times looser.
+void expectAmaxAsGolden(double ours, double golden, const char* what) {
+  EXPECT_NEAR(ours, golden, 4.0 * FLT_EPSILON * std::abs(golden)) << what;
+}
+
 class GoldenCase : public ::testing::TestWithParam<std::string> {};
 
-// The five pytorch-quantization 2.1.2 cases: bin count, range and counts exact; amax within one bin.
+// The five pytorch-quantization 2.1.2 cases: bin count, range and counts exact; every amax within 4 float32
+// ulps.
 TEST_P(GoldenCase, HistogramMatchesPytorchQuantization) {
   const auto& golden = calibrationGoldens()["cases"][GetParam()];
   HistogramCalibrator calib(2048);
@@ -45,13 +54,13 @@ TEST_P(GoldenCase, HistogramMatchesPytorchQuantization) {
   EXPECT_EQ(sum(counts), golden["total_count"].get<double>());
   EXPECT_EQ(counts[0], golden["zero_bin_count"].get<double>());
 
-  const double width = edges.back() / static_cast<double>(calib.numBins());
-  EXPECT_NEAR(amaxOf(calib, method(AmaxMethod::Percentile, 99.9)),
-              golden["amax_percentile_99.9"].get<double>(), width);
-  EXPECT_NEAR(amaxOf(calib, method(AmaxMethod::Percentile, 99.99)),
-              golden["amax_percentile_99.99"].get<double>(), width);
-  EXPECT_NEAR(amaxOf(calib, method(AmaxMethod::Mse)), golden["amax_mse"].get<double>(), width);
-  EXPECT_NEAR(amaxOf(calib, method(AmaxMethod::Entropy)), golden["amax_entropy"].get<double>(), width);
+  expectAmaxAsGolden(amaxOf(calib, method(AmaxMethod::Percentile, 99.9)),
+                     golden["amax_percentile_99.9"].get<double>(), "percentile 99.9");
+  expectAmaxAsGolden(amaxOf(calib, method(AmaxMethod::Percentile, 99.99)),
+                     golden["amax_percentile_99.99"].get<double>(), "percentile 99.99");
+  expectAmaxAsGolden(amaxOf(calib, method(AmaxMethod::Mse)), golden["amax_mse"].get<double>(), "mse");
+  expectAmaxAsGolden(amaxOf(calib, method(AmaxMethod::Entropy)), golden["amax_entropy"].get<double>(),
+                     "entropy");
   // Max from a histogram calibrator is the largest |x| seen.
   EXPECT_EQ(amaxOf(calib, method(AmaxMethod::Max)), golden["amax_max"].get<float>());
   EXPECT_EQ(calib.stats().batches, golden["batches"].get<int64_t>());
