@@ -18,7 +18,7 @@ at::Tensor fakeQuantize(const at::Tensor& x, const at::Tensor& amax, int numBits
                         bool narrowRange);
 
 // PACT-style learnable amax (per-tensor): as fakeQuantize, plus d/d amax = sum of the upstream gradient
-// of elements clipped at +amax minus that at -amax (spec §1 learn_amax).
+// of elements clipped at +amax minus that at -amax (docs/quantization.md, 'Fake quantization': learn_amax).
 at::Tensor fakeQuantizeLearnable(const at::Tensor& x, const at::Tensor& amax, int numBits, bool isUnsigned,
                                  bool narrowRange);
 

@@ -19,7 +19,7 @@ namespace cpq {
 // Where quantizers go and what they are (the model-free part of a recipe; ptq/QuantRecipe builds it).
 struct QuantizerPlan {
   QuantDescriptor input = QuantDescriptor::activation(CalibrationMethod::Histogram);
-  // Weight amax axis of ConvTranspose2d: empty = per-tensor (the TensorRT-safe default, spec §1).
+  // Weight amax axis of ConvTranspose2d: empty = per-tensor (TensorRT-safe default; docs/quantization.md).
   std::optional<int64_t> convTransposeWeightAxis;
   std::vector<std::string> skipPrefixes;  // kept float
 };
