@@ -68,6 +68,12 @@ void NuScenesTableWriter::addLog(const std::string& tok, const std::string& logf
                   {"location", location}});
 }
 
+void NuScenesTableWriter::addMap(const std::string& tok, const std::string& logToken,
+                                 const std::string& filename) {
+  map_.push_back(
+      {{"token", tok}, {"log_tokens", {logToken}}, {"category", "semantic_prior"}, {"filename", filename}});
+}
+
 void NuScenesTableWriter::addCalibratedSensor(const std::string& tok, const RigidPose& p) {
   calibratedSensor_.push_back({{"token", tok},
                                {"sensor_token", sensorToken_},
@@ -144,20 +150,13 @@ void NuScenesTableWriter::link(nlohmann::json& table, const std::vector<size_t>&
 }
 
 void NuScenesTableWriter::write(const std::string& dir) const {
-  nlohmann::json logTokens = nlohmann::json::array();
-  for (const auto& log : log_) logTokens.push_back(log["token"]);
-  nlohmann::json map = nlohmann::json::array();
-  map.push_back({{"token", token("map", 0)},
-                 {"log_tokens", logTokens},
-                 {"category", "semantic_prior"},
-                 {"filename", "maps/synth_city.png"}});
   const std::pair<const char*, const nlohmann::json*> tables[] = {{"attribute", &attribute_},
                                                                   {"calibrated_sensor", &calibratedSensor_},
                                                                   {"category", &category_},
                                                                   {"ego_pose", &egoPose_},
                                                                   {"instance", &instance_},
                                                                   {"log", &log_},
-                                                                  {"map", &map},
+                                                                  {"map", &map_},
                                                                   {"sample", &sample_},
                                                                   {"sample_annotation", &annotation_},
                                                                   {"sample_data", &sampleData_},

@@ -1,5 +1,6 @@
 #pragma once
-// Builds the 13 nuScenes tables (specs/datasets.md §1, §3) record by record and writes them as
+// Builds the 13 nuScenes tables (the schema of the nuScenes paper and of the devkit's nuscenes.py, which
+// loads them; docs/synthetic_dataset.md lists what is written) record by record and writes them as
 // <dir>/<table>.json. Tokens are 32 hex digits hashed from (dataset seed, record kind, indices), so they are
 // unique, stable and do not depend on the order records are made in. nlohmann::json sorts keys and prints
 // doubles in shortest round-trip form, so the files are byte-identical for the same input.
@@ -25,6 +26,8 @@ class NuScenesTableWriter {
   const std::string& sensorToken() const { return sensorToken_; }
 
   void addLog(const std::string& token, const std::string& logfile, const std::string& location);
+  // A map record (category semantic_prior) whose mask PNG, filename relative to the dataroot, covers one log.
+  void addMap(const std::string& token, const std::string& logToken, const std::string& filename);
   void addCalibratedSensor(const std::string& token, const RigidPose& sensorToEgo);
   void addEgoPose(const std::string& token, int64_t timestamp, const RigidPose& egoToGlobal);
   void addScene(const std::string& token, const std::string& name, const std::string& logToken, int samples,
@@ -43,7 +46,7 @@ class NuScenesTableWriter {
   void linkAnnotations(const std::vector<size_t>& rows) { link(annotation_, rows); }
   const nlohmann::json& annotation(size_t row) const { return annotation_[row]; }
 
-  // Writes the 13 tables into dir (which must exist); one map record covers every log.
+  // Writes the 13 tables into dir (which must exist).
   void write(const std::string& dir) const;
 
  private:
@@ -54,9 +57,10 @@ class NuScenesTableWriter {
   nlohmann::json attribute_ = nlohmann::json::array(), calibratedSensor_ = nlohmann::json::array(),
                  category_ = nlohmann::json::array(), egoPose_ = nlohmann::json::array(),
                  instance_ = nlohmann::json::array(), log_ = nlohmann::json::array(),
-                 sample_ = nlohmann::json::array(), annotation_ = nlohmann::json::array(),
-                 sampleData_ = nlohmann::json::array(), scene_ = nlohmann::json::array(),
-                 sensor_ = nlohmann::json::array(), visibility_ = nlohmann::json::array();
+                 map_ = nlohmann::json::array(), sample_ = nlohmann::json::array(),
+                 annotation_ = nlohmann::json::array(), sampleData_ = nlohmann::json::array(),
+                 scene_ = nlohmann::json::array(), sensor_ = nlohmann::json::array(),
+                 visibility_ = nlohmann::json::array();
 };
 
 // [w, x, y, z] and [x, y, z] as the tables store them.

@@ -263,6 +263,9 @@ SynthScene generateScene(const SynthPreset& preset, int frames, SynthRandom& rng
   const double duration = (frames - 1) * kKeyframePeriod + kKeyframePeriod;
   const double reach = preset.maxRange + preset.worldMargin;
   const RoadSpan span{-reach - kKeyframePeriod * sc.egoSpeed, sc.egoSpeed * duration + reach};
+  sc.spanLo = span.lo;
+  sc.spanHi = span.hi;
+  sc.reach = reach;
   for (double side : {-1.0, 1.0}) {
     for (int lane = 0; lane < sc.street.lanesPerDirection; ++lane) {
       const double d = side * sc.street.travelLaneCentre(lane);

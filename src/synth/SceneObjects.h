@@ -54,6 +54,9 @@ struct SynthScene {
   GroundSurface ground;
   StreetLayout street;
   double egoSpeed = 0, egoD = 0;
+  // The stretch of road [spanLo, spanHi] (arc length s) that the generator populates, and how far from the
+  // road the world content reaches (maxRange + worldMargin): the extent of the scene's map mask.
+  double spanLo = 0, spanHi = 0, reach = 0;
   std::vector<Actor> actors;
   std::vector<StaticItem> statics;
 

@@ -9,6 +9,7 @@
 #include "preprocess/PointCloud.h"
 #include "synth/DatasetCard.h"
 #include "synth/KeyframeLabels.h"
+#include "synth/MapMask.h"
 #include "synth/NuScenesTableWriter.h"
 #include "synth/SynthRandom.h"
 #include "synth/SynthWorld.h"
@@ -84,6 +85,8 @@ class SceneWriter {
   DatasetCard& card_;
   const LidarRayCaster& caster_;
   SynthScene scene_;
+  MapMaskGrid map_;  // the scene's map frame: the tables' global frame is the world shifted by -map_.origin
+  Eigen::Vector3d mapShift_{0, 0, 0};
   RigidPose mounting_, lidarToStored_, csPose_;
   std::string csToken_;
   std::vector<size_t> sampleRows_, sampleDataRows_;
@@ -105,7 +108,9 @@ std::string SceneWriter::addSampleData(int sequence, int64_t timestamp, const Ri
                                        const std::string& sampleToken, const std::string& filename,
                                        bool key) {
   const std::string tok = tables_.token("sample_data", index_, sequence);
-  tables_.addEgoPose(tok, timestamp, egoToGlobal);  // nuScenes: one ego pose per sample_data, same token
+  RigidPose egoToMap = egoToGlobal;
+  egoToMap.translation -= mapShift_;
+  tables_.addEgoPose(tok, timestamp, egoToMap);  // nuScenes: one ego pose per sample_data, same token
   sampleDataRows_.push_back(tables_.addSampleData(tok, sampleToken, tok, csToken_, filename, timestamp, key));
   return tok;
 }
@@ -128,7 +133,7 @@ nlohmann::json SceneWriter::annotationRecord(int k, const std::string& sampleTok
                       {"instance_token", tables_.token("instance", index_, o.actor)},
                       {"visibility_token", tables_.visibilityToken(o.visibilityLevel)},
                       {"attribute_tokens", {tables_.attributeToken(o.attribute)}},
-                      {"translation", vectorJson(o.state.centre)},
+                      {"translation", vectorJson(o.state.centre - mapShift_)},
                       {"size", {o.size.width, o.size.length, o.size.height}},
                       {"rotation", quaternionJson(yawQuaternion(o.state.yaw))},
                       {"num_lidar_pts", o.numLidarPts},
@@ -172,6 +177,8 @@ void SceneWriter::writeInstances() {
 void SceneWriter::write(SynthSummary& summary) {
   SynthRandom rng(mixSeed(o_.seed, index_));
   scene_ = generateScene(o_.preset, o_.framesPerScene, rng);
+  map_ = mapMaskGrid(scene_);
+  mapShift_ = Eigen::Vector3d(map_.origin.x(), map_.origin.y(), 0);
   mounting_ = lidarMounting(o_.preset);
   // T4's LIDAR_CONCAT points are already in base_link: its calibrated_sensor is the identity.
   lidarToStored_ = t4() ? mounting_ : RigidPose();
@@ -181,6 +188,11 @@ void SceneWriter::write(SynthSummary& summary) {
   csToken_ = tables_.token("calibrated_sensor", index_);
   tables_.addLog(logToken, target_.name, "synth-city");
   tables_.addCalibratedSensor(csToken_, csPose_);
+  // One map per scene (each scene is its own place), as the devkit's NuScenes() opens it: dataroot/filename.
+  const std::string mapToken = tables_.token("map", index_), mapFile = "maps/" + mapToken + ".png";
+  fs::create_directories(target_.fileRoot / "maps");
+  writeMapMask((target_.fileRoot / mapFile).string(), scene_, map_);
+  tables_.addMap(mapToken, logToken, mapFile);
   const int K = o_.sweepsPerKeyframe;
   int sequence = 0;
   for (int k = 0; k < o_.framesPerScene; ++k) {

@@ -1,6 +1,7 @@
 #include "synth/SynthPreset.h"
 
 #include "core/Error.h"
+#include "core/RgbImage.h"
 
 namespace cpq {
 
@@ -35,6 +36,11 @@ SynthLayout parseSynthLayout(const std::string& name) {
 }
 
 void validateSynthOptions(const SynthOptions& o) {
+  if (!pngSupported())
+    throw Error(
+        "synth: this build has no PNG support (libpng was not found at configure time), and every dataset "
+        "needs its map mask PNGs (maps/<token>.png), which the nuScenes devkit opens on load; rebuild with "
+        "libpng-dev");
   if (o.scenes < 1) throw Error("--scenes: must be at least 1, got " + std::to_string(o.scenes));
   if (o.framesPerScene < 1)
     throw Error("--frames-per-scene: must be at least 1, got " + std::to_string(o.framesPerScene));

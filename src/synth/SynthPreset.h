@@ -37,7 +37,8 @@ SynthPreset synthPreset(const std::string& name, int beams = 0);
 // "nuscenes" or "t4"; cpq::Error otherwise.
 SynthLayout parseSynthLayout(const std::string& name);
 
-// cpq::Error naming the flag when a count is out of range.
+// cpq::Error naming the flag when a count is out of range, or saying so when the build has no libpng (the
+// map masks are PNGs).
 void validateSynthOptions(const SynthOptions& options);
 
 }  // namespace cpq
