@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +22,96 @@ namespace {
 // Views larger than their storage (stride-0 broadcasts) are materialised only up to this many elements, so
 // a corrupt size cannot make us allocate terabytes.
 constexpr int64_t kMaxBroadcastNumel = int64_t{1} << 24;
+
+// Every tensor is copied out of its storage, so the bytes a checkpoint materialises are bounded by the file:
+// at most kMaterialiseFactor times its size, or kMaterialiseFloor for a small file. Views of one storage
+// (a few KB of pickle naming one stride-0 tensor under every key) must not turn kilobytes into gigabytes.
+// A real checkpoint materialises about its stored bytes (float16/bfloat16 become float32: twice that; a
+// checkpoint whose tensors are overlapping views of one storage, more), hence the factor 4; the floor keeps
+// small files with a broadcast view (up to kMaxBroadcastNumel elements) readable.
+constexpr uint64_t kMaterialiseFactor = 4;
+constexpr uint64_t kMaterialiseFloor = uint64_t{64} << 20;  // 64 MiB
+
+// The zip's central directory, read by us before libtorch's reader (miniz) sees the file: miniz allocates a
+// record's declared uncompressed size before it reads a byte of it, and a deflated record may declare
+// gigabytes in a few bytes. torch.save stores records uncompressed and apart, so their declared sizes add up
+// to at most the file size; we refuse a zip whose records declare more than that.
+uint64_t readLE(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+// The sum of the records' declared uncompressed sizes; throws once it passes fileSize.
+uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::string& path) {
+  const auto bad = [&](const std::string& problem) {
+    return fileError(path, "not a readable PyTorch zip checkpoint: " + problem);
+  };
+  const auto readAt = [&](uint64_t pos, uint64_t n) {
+    if (pos > fileSize || n > fileSize - pos) throw bad("the zip directory points past the end of the file");
+    std::string buf(static_cast<size_t>(n), '\0');
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(pos));
+    if (!in.read(buf.data(), static_cast<std::streamsize>(n))) throw bad("read failed");
+    return buf;
+  };
+  // End of central directory: 22 bytes plus a comment of at most 65535 bytes at the end of the file.
+  constexpr uint64_t kEocd = 22;
+  if (fileSize < kEocd) throw bad("too short for a zip (truncated?)");
+  const uint64_t tailSize = std::min<uint64_t>(fileSize, kEocd + 65535);
+  const std::string tail = readAt(fileSize - tailSize, tailSize);
+  size_t eocd = std::string::npos;
+  for (size_t i = tail.size() - kEocd + 1; i-- > 0;) {
+    if (readLE(tail.data() + i, 4) == 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd == std::string::npos) throw bad("no end of central directory (truncated?)");
+  const char* e = tail.data() + eocd;
+  uint64_t entries = readLE(e + 10, 2), cdSize = readLE(e + 12, 4), cdOffset = readLE(e + 16, 4);
+  const uint64_t eocdPos = fileSize - tailSize + eocd;
+  if ((entries == 0xffff || cdSize == 0xffffffff || cdOffset == 0xffffffff) && eocdPos >= 20) {
+    // Zip64: a 20-byte locator before the end record points at the zip64 end record.
+    const std::string loc = readAt(eocdPos - 20, 20);
+    if (readLE(loc.data(), 4) == 0x07064b50) {
+      const std::string e64 = readAt(readLE(loc.data() + 8, 8), 56);
+      if (readLE(e64.data(), 4) != 0x06064b50) throw bad("broken zip64 end of central directory");
+      entries = readLE(e64.data() + 32, 8);
+      cdSize = readLE(e64.data() + 40, 8);
+      cdOffset = readLE(e64.data() + 48, 8);
+    }
+  }
+  const std::string cd = readAt(cdOffset, cdSize);
+  uint64_t total = 0;
+  size_t pos = 0;
+  for (uint64_t i = 0; i < entries; ++i) {
+    if (cd.size() - pos < 46 || readLE(cd.data() + pos, 4) != 0x02014b50)
+      throw bad("broken central directory");
+    const char* h = cd.data() + pos;
+    uint64_t size = readLE(h + 24, 4);
+    const size_t nameLen = readLE(h + 28, 2), extraLen = readLE(h + 30, 2), commentLen = readLE(h + 32, 2);
+    if (cd.size() - pos - 46 < nameLen + extraLen + commentLen) throw bad("broken central directory");
+    const std::string name(h + 46, nameLen);
+    if (size == 0xffffffff) {
+      // The zip64 extra field (id 1) holds the uncompressed size first, then the compressed size.
+      const char* x = h + 46 + nameLen;
+      for (size_t j = 0; j + 4 <= extraLen;) {
+        const uint64_t id = readLE(x + j, 2), len = readLE(x + j + 2, 2);
+        if (id == 1 && len >= 8 && j + 4 + 8 <= extraLen) size = readLE(x + j + 4, 8);
+        j += 4 + len;
+      }
+    }
+    if (size > fileSize - total) {
+      throw fileError(path, "zip record " + name + " declares " + std::to_string(size) +
+                                " bytes; with the records before it that is more than the file's " +
+                                std::to_string(fileSize) + " bytes (damaged or hostile zip)");
+    }
+    total += size;
+    pos += 46 + nameLen + extraLen + commentLen;
+  }
+  return total;
+}
 
 struct Record {
   std::shared_ptr<at::DataPtr> data;
@@ -52,8 +143,22 @@ class StorageCache {
   std::unordered_map<std::string, Record> records_;
 };
 
+// Refuses a bool tensor whose storage record holds bytes other than 0 and 1 (a C++ bool with another bit
+// pattern is undefined behaviour in every kernel that reads it, and copies may or may not normalise it).
+// Refused rather than normalised: torch.save never writes such bytes, so they mean a damaged file. The
+// whole record is checked: a bool storage with a bad byte outside the view is as damaged.
+void checkBoolRecord(const Record& rec, const std::string& path, const std::string& name) {
+  const auto* p = static_cast<const uint8_t*>(rec.data->get());
+  for (size_t i = 0; i < rec.size; ++i) {
+    if (p[i] > 1) {
+      throw fileError(path, "bool tensor " + name + " holds the byte " + std::to_string(p[i]) +
+                                " (only 0 and 1 are booleans; damaged checkpoint)");
+    }
+  }
+}
+
 at::Tensor buildTensor(const PickleTree& tree, const PickleTensor& t, StorageCache& cache,
-                       const std::string& path, const std::string& name) {
+                       const std::string& path, const std::string& name, uint64_t& budget) {
   const PickleStorage& s = tree.storages().at(t.storage);
   const Record& rec = cache.get(s.key);
   const auto elem = static_cast<int64_t>(c10::elementSize(t.dtype));
@@ -81,6 +186,15 @@ at::Tensor buildTensor(const PickleTree& tree, const PickleTensor& t, StorageCac
                               " elements over a storage of " + std::to_string(avail) +
                               "; refusing to expand it");
   }
+  const uint64_t bytes = static_cast<uint64_t>(numel) * c10::elementSize(outType);
+  if (bytes > budget) {
+    throw fileError(path, "tensor " + name + " " + shapeString(t.sizes) +
+                              " would take the tensors materialised from this checkpoint past " +
+                              std::to_string(kMaterialiseFactor) +
+                              " times its size (views of one storage repeated under many names?)");
+  }
+  budget -= bytes;
+  if (t.dtype == at::kBool) checkBoolRecord(rec, path, name);
   std::shared_ptr<at::DataPtr> holder = rec.data;
   // from_blob's deleter owns a reference to the record, so the view stays valid until we have copied it.
   at::Tensor storage = at::from_blob(
@@ -93,6 +207,7 @@ at::Tensor buildTensor(const PickleTree& tree, const PickleTensor& t, StorageCac
 }  // namespace
 
 StateDict loadPth(const std::string& path) {
+  uint64_t fileSize = 0;
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw fileError(path, std::string("cannot open: ") + std::strerror(errno));
@@ -108,6 +223,11 @@ StateDict loadPth(const std::string& path) {
     if (in.gcount() < 2 || magic[0] != 'P' || magic[1] != 'K') {
       throw fileError(path, "not a PyTorch zip checkpoint (no zip signature)");
     }
+    in.seekg(0, std::ios::end);
+    const std::streamoff end = in.tellg();
+    if (end < 0) throw fileError(path, "cannot determine the file size");
+    fileSize = static_cast<uint64_t>(end);
+    checkZipRecordSizes(in, fileSize, path);
   }
   if (!hostIsLittleEndian())
     throw fileError(path, "reading checkpoints on a big-endian host is not supported");
@@ -141,12 +261,13 @@ StateDict loadPth(const std::string& path) {
     if (nested && nested->kind == PickleValue::Kind::Dict) weights = nested;
 
     StorageCache cache(reader, path);
+    uint64_t budget = std::max(kMaterialiseFloor, kMaterialiseFactor * fileSize);
     StateDict sd;
     for (size_t i = 0; i + 1 < weights->items.size(); i += 2) {
       const PickleValue& key = tree[weights->items[i]];
       const PickleValue& value = tree[weights->items[i + 1]];
       if (key.kind != PickleValue::Kind::Str || value.kind != PickleValue::Kind::Tensor) continue;
-      sd.insert(key.text, buildTensor(tree, tree.tensor(value), cache, path, key.text));
+      sd.insert(key.text, buildTensor(tree, tree.tensor(value), cache, path, key.text, budget));
     }
     if (sd.empty()) throw fileError(path, "no state_dict in checkpoint (no tensors found)");
     return sd;

@@ -181,6 +181,17 @@ StateDict parseSafetensors(const std::string& bytes, const std::string& source) 
   for (const auto& e : entries) {
     at::Tensor t = at::empty(e.shape, at::TensorOptions().dtype(e.type));
     if (e.end > e.begin) std::memcpy(t.data_ptr(), bytes.data() + dataStart + e.begin, e.end - e.begin);
+    if (e.type == at::kBool) {
+      // Only 0 and 1 are booleans; another byte in a C++ bool is undefined behaviour in every kernel that
+      // reads it. Refused rather than normalised: safetensors writers never produce it, so it is damage.
+      const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + dataStart + e.begin);
+      for (uint64_t i = 0; i < e.end - e.begin; ++i) {
+        if (p[i] > 1) {
+          throw fail("bool tensor " + e.name + " holds the byte " + std::to_string(p[i]) +
+                     " (only 0 and 1 are booleans)");
+        }
+      }
+    }
     if (e.type == at::kHalf || e.type == at::kBFloat16) t = t.to(at::kFloat);
     if (sd.find(e.name)) throw fail("tensor " + e.name + " appears twice");
     sd.insert(e.name, t);

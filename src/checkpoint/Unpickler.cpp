@@ -16,6 +16,16 @@ namespace {
 constexpr size_t kMaxValues = 8'000'000;
 constexpr size_t kMaxMarks = 1'000'000;
 constexpr size_t kMaxDims = 64;
+// Items of all containers together (tuple/list elements, dict keys and values) may not exceed this many
+// per byte of pickle, plus kMinItems. Every item an opcode puts into a container costs at least one byte
+// (DUP, BINGET, APPENDS, ...) except the copy OrderedDict([(k, v), ...]) makes of its list, which doubles
+// it at most, so real pickles stay below 4 per byte; a REDUCE of OrderedDict on one memoized list repeated
+// a thousand times does not (each copy costs four bytes of pickle and makes 2n items).
+constexpr size_t kItemsPerByte = 4;
+constexpr size_t kMinItems = 4096;
+// Descriptions of skipped values ("module.Class(...)") are cut to this length: OBJ / REDUCE / NEWOBJ copy
+// and extend them, and a chain of such opcodes must not grow them without bound (quadratic memory).
+constexpr size_t kMaxDescription = 256;
 
 // What a Global value refers to, kept in PickleValue::ref.
 enum KnownGlobal : size_t {
@@ -227,7 +237,8 @@ std::string PickleTree::describe(const PickleValue& v) const {
 
 class Unpickler {
  public:
-  Unpickler(const std::string& data, const std::string& source) : d_(data), src_(source) {}
+  Unpickler(const std::string& data, const std::string& source)
+      : d_(data), src_(source), maxItems_(kMinItems + kItemsPerByte * data.size()) {}
 
   PickleTree run() {
     for (;;) {
@@ -286,8 +297,16 @@ class Unpickler {
   size_t makeSkipped(const std::string& what) {
     PickleValue v;
     v.kind = K::Skipped;
-    v.text = what;
+    v.text = what.size() <= kMaxDescription ? what : what.substr(0, kMaxDescription) + "...";
     return add(std::move(v));
+  }
+  // Counts n more container items against the cap (see kItemsPerByte).
+  void addItems(size_t n) {
+    if (n > maxItems_ - items_) {
+      fail("containers hold more than " + std::to_string(maxItems_) + " items, more than a " +
+           std::to_string(d_.size()) + "-byte pickle can describe without amplification");
+    }
+    items_ += n;
   }
   size_t makeInt(int64_t i) {
     PickleValue v;
@@ -431,39 +450,54 @@ class Unpickler {
   }
 
   // REDUCE: callable(*args). Only the known globals are interpreted; anything else becomes a skipped value.
+  // The argument tuple is read in place (never copied: a memoized tuple may be REDUCEd many times); ids are
+  // taken out of it before anything is added to values_, which may move it.
   size_t reduce(size_t callable, size_t argsId, int depth = 0) {
     const PickleValue& c = at(callable);
     if (c.kind == K::Skipped) return makeSkipped(c.text);
     if (c.kind != K::Global) fail("REDUCE on a " + t_.describe(c) + ", which is not callable");
-    const std::vector<size_t> args = tupleItems(argsId, c.text.c_str());
+    const size_t nargs = tupleItems(argsId, c.text.c_str()).size();
+    const auto arg = [&](size_t i) { return at(argsId).items[i]; };
     switch (static_cast<KnownGlobal>(c.ref)) {
       case kOrderedDict: {
-        const size_t id = make(K::Dict);
-        if (args.size() == 1 && (at(args[0]).kind == K::List || at(args[0]).kind == K::Tuple)) {
-          const std::vector<size_t> pairs = at(args[0]).items;
-          for (size_t p : pairs) {
-            if (at(p).kind != K::Tuple || at(p).items.size() != 2) fail("OrderedDict item is not a pair");
-            at(id).items.push_back(at(p).items[0]);
-            at(id).items.push_back(at(p).items[1]);
-          }
+        size_t pairs = 0;
+        if (nargs == 1 && (at(arg(0)).kind == K::List || at(arg(0)).kind == K::Tuple)) {
+          pairs = at(arg(0)).items.size();
+          addItems(2 * pairs);
         }
+        const size_t id = make(K::Dict);
+        if (pairs == 0) return id;
+        const std::vector<size_t>& list = at(arg(0)).items;
+        std::vector<size_t> items;
+        items.reserve(2 * pairs);
+        for (size_t p : list) {
+          if (at(p).kind != K::Tuple || at(p).items.size() != 2) fail("OrderedDict item is not a pair");
+          items.push_back(at(p).items[0]);
+          items.push_back(at(p).items[1]);
+        }
+        at(id).items = std::move(items);
         return id;
       }
       case kRebuildTensor:
       case kRebuildTensorV2:
-      case kRebuildTensorV3:
+      case kRebuildTensorV3: {
+        std::vector<size_t> args;
+        for (size_t i = 0; i < nargs && i < 7; ++i) args.push_back(arg(i));
         return rebuildTensor(static_cast<KnownGlobal>(c.ref), args);
-      case kRebuildParameter:
-        if (args.empty()) fail("parameter record without data");
-        if (at(args[0]).kind != K::Tensor)
-          return makeSkipped("torch.nn.Parameter(" + t_.describe(at(args[0])) + ")");
-        t_.tensors_[at(args[0]).ref].parameter = true;
-        return args[0];
+      }
+      case kRebuildParameter: {
+        if (nargs == 0) fail("parameter record without data");
+        const size_t data = arg(0);
+        if (at(data).kind != K::Tensor)
+          return makeSkipped("torch.nn.Parameter(" + t_.describe(at(data)) + ")");
+        t_.tensors_[at(data).ref].parameter = true;
+        return data;
+      }
       case kRebuildFromTypeV2:
         // (func, new_type, args, state): the tensor is func(*args); its Python subclass and state are
         // dropped.
-        if (args.size() < 3 || depth > 2) fail("malformed _rebuild_from_type_v2 record");
-        return reduce(args[0], args[2], depth + 1);
+        if (nargs < 3 || depth > 2) fail("malformed _rebuild_from_type_v2 record");
+        return reduce(arg(0), arg(2), depth + 1);
       default:
         return makeSkipped(c.text + "(...)");
     }
@@ -502,6 +536,7 @@ class Unpickler {
   void appendTo(size_t target, const std::vector<size_t>& items) {
     PickleValue& t = at(target);
     if (t.kind == K::List) {
+      addItems(items.size());
       t.items.insert(t.items.end(), items.begin(), items.end());
     } else if (t.kind != K::Skipped) {  // e.g. a list subclass we do not model
       fail("APPEND to a " + t_.describe(t));
@@ -512,6 +547,7 @@ class Unpickler {
     if (items.size() % 2) fail("SETITEMS with an odd number of items");
     PickleValue& t = at(target);
     if (t.kind == K::Dict) {
+      addItems(items.size());
       t.items.insert(t.items.end(), items.begin(), items.end());
     } else if (t.kind != K::Skipped) {  // e.g. a defaultdict or a dict subclass
       fail("SETITEM on a " + t_.describe(t));
@@ -519,6 +555,7 @@ class Unpickler {
   }
 
   size_t makeContainer(K kind, std::vector<size_t> items) {
+    addItems(items.size());
     PickleValue v;
     v.kind = kind;
     v.items = std::move(items);
@@ -786,6 +823,8 @@ class Unpickler {
   std::vector<size_t> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, size_t> memo_;
+  const size_t maxItems_;  // cap on items_ (kItemsPerByte per byte of pickle)
+  size_t items_ = 0;       // items held by all containers so far
 };
 
 PickleTree unpickle(const std::string& data, const std::string& source) {
