@@ -8,7 +8,7 @@ scripts/setup.sh
 BUILD_DIR=${BUILD_DIR:-build}
 LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}" >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}"
 TARGETS=()
 for t in "$@"; do TARGETS+=(--target "$t"); done
 cmake --build "$BUILD_DIR" -j "$(nproc)" "${TARGETS[@]}"

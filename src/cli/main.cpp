@@ -1,11 +1,15 @@
-// centerpoint-quant: one CLI, one subcommand per pipeline step. User errors (cpq::Error) print one line and
-// exit 1; nothing else is caught, so a bug still shows its trace.
+// centerpoint-quant: one CLI, one subcommand per pipeline step. Every failure ends as one message on
+// stderr and exit code 1: user errors (cpq::Error, which name the file and the problem) as they are; what
+// escaped the readers' checks (out of memory, a libtorch or JSON error, an internal bug) with its kind,
+// without a trace (core/FailureMessage). Outputs are written atomically, so a failed command leaves
+// nothing partial behind.
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <iostream>
 
 #include "cli/Commands.h"
-#include "core/Error.h"
+#include "core/FailureMessage.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -29,8 +33,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const cpq::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << cpq::failureMessage(std::current_exception()) << "\n";
     return 1;
   }
   return 0;

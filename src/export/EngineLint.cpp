@@ -95,7 +95,10 @@ class Linter {
     for (const auto& n : g_.node()) {
       if (isQdq(n)) checkQdqParameters(n);
       if (n.op_type() == kQ) checkQuantizeIsFollowedByDequantize(n);
-      if (isWeightedLayer(n.op_type())) checkBothOrNeitherQuantized(n);
+      if (isWeightedLayer(n.op_type())) {
+        checkBothOrNeitherQuantized(n);
+        checkWeightScaleAxis(n);
+      }
       if (n.op_type() == "Relu") checkNothingBetweenLayerAndRelu(n);
     }
     checkInt8Constants();
@@ -281,6 +284,38 @@ class Linter {
                                     : "axis") +
             " of " + label(q) + " (a Q/DQ pair must be identical)");
       }
+    }
+  }
+
+  // The output-channel axis of a layer's weight: Conv [Cout, Cin/g, k...] 0, ConvTranspose [Cin, Cout/g,
+  // k...] 1, MatMul [K, N] its last axis, Gemm 0 with transB = 1 else 1. A per-channel weight scale along
+  // any other axis is wrong even where the lengths happen to match (a square C -> C conv).
+  static int64_t outputChannelAxis(const onnx::NodeProto& n, int64_t rank) {
+    if (n.op_type() == "Conv") return 0;
+    if (n.op_type() == "ConvTranspose") return 1;
+    if (n.op_type() == "MatMul") return rank - 1;
+    for (const auto& a : n.attribute())
+      if (a.name() == "transB") return a.i() != 0 ? 0 : 1;
+    return 1;  // Gemm without transB
+  }
+
+  void checkWeightScaleAxis(const onnx::NodeProto& n) {
+    if (n.input_size() < 2) return;
+    const onnx::NodeProto* dq = producerOf(n.input(1));
+    if (!dq || dq->op_type() != kDq || dq->input_size() < 2) return;
+    const onnx::TensorProto* scale = constantOf(dq->input(1));
+    if (!scale || scale->dims_size() != 1) return;  // per-tensor: no axis
+    int64_t rank = -1;
+    if (const onnx::TensorProto* w = constantOf(dq->input(0))) rank = w->dims_size();
+    const auto it = shapes_.find(dq->input(0));
+    if (rank < 0 && it != shapes_.end()) rank = static_cast<int64_t>(it->second.size());
+    if (rank <= 0) return;
+    const int64_t axis = axisOf(*dq), a = axis < 0 ? axis + rank : axis;
+    const int64_t expected = outputChannelAxis(n, rank);
+    if (a != expected) {
+      add(label(*dq) + ": per-channel weight scales along axis " + std::to_string(axis) + ", but " +
+          label(n) + " takes them per output channel (axis " + std::to_string(expected) + " of its " +
+          n.op_type() + " weight)");
     }
   }
 

@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "core/Error.h"
+#include "quant/FakeQuantize.h"
+#include "quant/QuantInsertion.h"
 
 namespace cpq {
 
 namespace {
 
-constexpr float kBound = 127.0f;                // 2^(8-1) - 1: signed INT8
-const float kDeadAmax = std::ldexp(1.0f, -24);  // amax at or below this: the tensor / channel is all zeros
+constexpr float kBound = 127.0f;  // 2^(8-1) - 1: signed INT8
 
 std::string stateName(QuantizerState s) {
   switch (s) {
@@ -94,6 +95,17 @@ bool exportsAsInt8(QuantLayer& layer, const std::string& name) {
                 layer.layerType() + " weight scales per output channel (axis " +
                 std::to_string(layer.outputChannelAxis()) + ") or per tensor");
   }
+  if (hasDeadInput(QuantizerOwner{name, layer.layerType(), in, w, &layer})) {
+    throw Error(inName +
+                ": its amax is dead (the activation was all zeros when calibrated), so the layer "
+                "must stay float (Q/DQ cannot output the fake-quant model's zeros); enable it through "
+                "setQuantizerStates / enableOwnerQuantization, which keep it float");
+  }
+  if (!at::isfinite(weight.detach()).all().item<bool>()) {
+    throw Error(name +
+                ": its weight has NaN or Inf values; INT8 conversion needs finite weights (the "
+                "checkpoint or the training diverged)");
+  }
   const int64_t expected = axis ? weight.size(*axis) : 1;
   if (w->amax().numel() != expected || in->amax().numel() != 1) {
     throw Error(name + ": amax sizes do not fit the layer (input " + std::to_string(in->amax().numel()) +
@@ -111,7 +123,8 @@ at::Tensor qdqScale(const at::Tensor& amax, bool perChannel) {
   at::Tensor scale = at::empty({a.numel()}, at::kFloat);
   const float* src = a.data_ptr<float>();
   float* dst = scale.data_ptr<float>();
-  for (int64_t i = 0; i < a.numel(); ++i) dst[i] = src[i] <= kDeadAmax ? 1.0f : src[i] / kBound;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    dst[i] = src[i] <= static_cast<float>(kDeadAmax) ? 1.0f : src[i] / kBound;
   return perChannel ? scale : scale.reshape({});
 }
 
@@ -124,8 +137,8 @@ Int8Weight int8Weight(const at::Tensor& weight, const TensorQuantizerImpl& quant
   at::Tensor dead = at::empty({amax.numel()}, at::kBool);
   for (int64_t i = 0; i < amax.numel(); ++i) {
     const float a = amax.data_ptr<float>()[i];
-    dead.data_ptr<bool>()[i] = a <= kDeadAmax;
-    inv.data_ptr<float>()[i] = a <= kDeadAmax ? 0.0f : kBound / a;
+    dead.data_ptr<bool>()[i] = a <= static_cast<float>(kDeadAmax);
+    inv.data_ptr<float>()[i] = a <= static_cast<float>(kDeadAmax) ? 0.0f : kBound / a;
   }
   std::vector<int64_t> shape(static_cast<size_t>(w.dim()), 1);
   if (axis) shape[static_cast<size_t>(*axis)] = w.size(*axis);

@@ -9,6 +9,7 @@
 #include "core/Error.h"
 #include "export/BackboneNeckHeadOnnx.h"
 #include "export/VoxelEncoderOnnx.h"
+#include "quant/FakeQuantize.h"
 #include "quant/LayerSqnr.h"
 #include "quant/QuantInsertion.h"
 
@@ -48,7 +49,8 @@ std::string tensorRtCalibrationCache(CenterPoint& model, const CenterPointConfig
 std::string tensorRtCalibrationCache(const std::map<std::string, double>& tensorAmax) {
   std::string text = std::string(kTensorRtCalibratorName) + "\n";
   for (const auto& [tensor, amax] : tensorAmax) {
-    const float scale = amax > 0 ? static_cast<float>(amax / 127.0) : 1.0f;
+    if (!(amax > kDeadAmax)) continue;  // dead (the layer stays float); NaN never reaches here
+    const float scale = static_cast<float>(amax / 127.0);
     uint32_t bits = 0;
     std::memcpy(&bits, &scale, 4);
     text += fmt::format("{}: {:08x}\n", tensor, bits);  // big-endian hex digits of the bit pattern

@@ -17,7 +17,8 @@ constexpr const char* kTensorRtCalibratorName = "TRT-8501-EntropyCalibration2";
 // The ONNX tensor each quantized layer reads (its data input in the float export graphs), by layer name.
 std::map<std::string, std::string> layerInputTensors(CenterPoint& model, const CenterPointConfig& cfg);
 
-// TensorRT cache text from tensor name -> amax.
+// TensorRT cache text from tensor name -> amax. A dead amax (<= 2^-24) is left out: a tensor without a
+// scale keeps its layer in float in TensorRT's implicit quantization, as the fake-quant model keeps it.
 std::string tensorRtCalibrationCache(const std::map<std::string, double>& tensorAmax);
 // Parses such a cache back into tensor name -> scale (amax / 127). cpq::Error naming source when malformed.
 std::map<std::string, float> parseTensorRtCalibrationCache(const std::string& text,

@@ -46,6 +46,13 @@ CenterPoint quantizedCenterPointFromStateDict(const CenterPointConfig& cfg, cons
     const at::Tensor* w = sd.find(name + kWeightAmax);
     if (!in && !w) continue;
     if (!in || !w) throw fileError(source, "layer " + name + " has only one of its two _amax keys");
+    for (const auto& [key, amax] : {std::pair{name + kInputAmax, in}, std::pair{name + kWeightAmax, w}}) {
+      const at::Tensor a = amax->to(at::kCPU, at::kDouble);
+      if (a.numel() > 0 && (!at::isfinite(a).all().item<bool>() || (a < 0).any().item<bool>()))
+        throw fileError(source, key + ": amax must be finite and >= 0 (min " +
+                                    std::to_string(a.min().item<double>()) + ", max " +
+                                    std::to_string(a.max().item<double>()) + ")");
+    }
     QuantizerPlan plan;
     if (layer->layerType() == "ConvTranspose2d" && w->numel() > 1) plan.convTransposeWeightAxis = 1;
     auto* module = dynamic_cast<torch::nn::Module*>(layer);
@@ -54,7 +61,7 @@ CenterPoint quantizedCenterPointFromStateDict(const CenterPointConfig& cfg, cons
     layer->weightQuantizer()->setAmax(at::zeros(w->sizes(), at::kFloat));
   }
   loadStateDict(*model, sd, source);
-  setQuantizerStates(*model, QuantizerState::Quantizing);
+  setQuantizerStates(*model, QuantizerState::Quantizing);  // a dead input amax leaves its layer float
   return model;
 }
 

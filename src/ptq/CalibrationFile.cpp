@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/AtomicFile.h"
 #include "core/Error.h"
 #include "quant/LayerSqnr.h"
@@ -34,19 +37,23 @@ std::vector<int64_t> amaxShape(const TensorQuantizer& q, const QuantLayer* layer
 at::Tensor amaxFromJson(const nlohmann::json& v, const std::vector<int64_t>& shape, const std::string& key,
                         const std::string& source) {
   std::vector<float> values;
-  if (v.is_number())
-    values.push_back(v.get<float>());
-  else if (v.is_array())
-    values = v.get<std::vector<float>>();
-  else
-    throw fileError(source, key + ": expected a number or a list of numbers");
+  const auto number = [&](const nlohmann::json& x) {
+    if (!x.is_number()) throw fileError(source, key + ": expected a number or a list of numbers");
+    const double d = x.get<double>();
+    if (!(d >= 0) || !std::isfinite(d) || d > std::numeric_limits<float>::max())
+      throw fileError(source, key + ": amax must be finite and >= 0, got " + x.dump());
+    values.push_back(static_cast<float>(d));
+  };
+  if (v.is_array()) {
+    for (const auto& x : v) number(x);
+  } else {
+    number(v);
+  }
   int64_t expected = 1;
   for (int64_t d : shape) expected *= d;
   if (static_cast<int64_t>(values.size()) != expected)
     throw fileError(source,
                     fmt::format("{}: {} values, the model's quantizer has {}", key, values.size(), expected));
-  for (float f : values)
-    if (!(f >= 0) || !std::isfinite(f)) throw fileError(source, key + ": amax must be finite and >= 0");
   at::Tensor t = at::tensor(values, at::kFloat);
   return t.reshape(shape);
 }
@@ -82,8 +89,8 @@ nlohmann::ordered_json calibrationToJson(torch::nn::Module& model,
 }
 
 void applyCalibrationJson(torch::nn::Module& model, const nlohmann::json& j, const std::string& source) {
-  if (!j.is_object() || j.value("format", "") != kCalibrationFormat || !j.contains("amax") ||
-      !j["amax"].is_object())
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != kCalibrationFormat || !j.contains("amax") || !j["amax"].is_object())
     throw fileError(source, std::string("not a calibration file (expected \"format\": \"") +
                                 kCalibrationFormat + "\" and an \"amax\" object)");
   std::map<std::string, TensorQuantizer> byKey;
@@ -108,10 +115,8 @@ void applyCalibrationJson(torch::nn::Module& model, const nlohmann::json& j, con
   std::vector<std::pair<TensorQuantizer, at::Tensor>> values;
   for (const auto& [key, q] : byKey)
     values.emplace_back(q, amaxFromJson(amax[key], shapes[key], key, source));
-  for (auto& [q, v] : values) {
-    q->setAmax(v);
-    q->enableQuantization();
-  }
+  for (auto& [q, v] : values) q->setAmax(v);
+  setQuantizerStates(model, QuantizerState::Quantizing);  // a dead input amax leaves its layer float
 }
 
 void applyCalibrationFile(torch::nn::Module& model, const std::string& path) {

@@ -103,8 +103,8 @@ std::string PtqReport::markdown() const {
     auto it = sqnrByLayer.find(l.layer);
     const std::string db = it == sqnrByLayer.end() ? "-" : fmt::format("{:.1f}", it->second);
     md += fmt::format("| {}{} | {} | {} | {:.4g} | {:.4g} | {} | {} |\n", l.layer,
-                      l.sawOnlyZeros ? " (only zeros seen)" : "", l.layerType, l.method, l.inputAmax,
-                      l.inputStats.maxAbs, amaxText(l.weightAmax), db);
+                      l.sawOnlyZeros ? " (only zeros seen: kept float)" : "", l.layerType, l.method,
+                      l.inputAmax, l.inputStats.maxAbs, amaxText(l.weightAmax), db);
   }
   if (!floatLayers.empty()) {
     md += "\nKept float: ";

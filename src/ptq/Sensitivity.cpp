@@ -17,13 +17,12 @@ namespace cpq {
 namespace {
 
 void setOwnerState(const QuantizerOwner& o, bool on) {
-  for (TensorQuantizer q : {o.input, o.weight}) {
-    if (q.is_empty()) continue;
-    if (on)
-      q->enableQuantization();
-    else
-      q->disable();
+  if (on) {
+    enableOwnerQuantization(o);  // a dead input stays float
+    return;
   }
+  for (TensorQuantizer q : {o.input, o.weight})
+    if (!q.is_empty()) q->disable();
 }
 
 at::Tensor boxes(const TaskOutputs& t) { return boxChannels(t).to(at::kDouble); }

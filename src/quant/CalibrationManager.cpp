@@ -18,7 +18,8 @@ std::string describeMethod(const QuantDescriptor& desc, const AmaxOptions& optio
   return m;
 }
 
-CalibrationManager::CalibrationManager(torch::nn::Module& model) : model_(model), owners_(quantizerOwners(model)) {
+CalibrationManager::CalibrationManager(torch::nn::Module& model)
+    : model_(model), owners_(quantizerOwners(model)) {
   if (owners_.empty()) throw Error("calibration: the model has no quantized layers");
 }
 
@@ -74,8 +75,10 @@ std::vector<LayerCalibration> CalibrationManager::finish(const AmaxOptions& opti
       throw Error(fmt::format("calibration: non-finite activation at the input of {}", name));
     lc.sawOnlyZeros = lc.inputStats.allZero();
     if (lc.sawOnlyZeros) {
-      spdlog::warn("calibration: {} saw only zeros in {} batches; its amax is the max (0, a dead input)", name,
-                   batches_);
+      spdlog::warn(
+          "calibration: {} saw only zeros in {} batches: its input amax is 0 (dead) and the layer "
+          "stays float",
+          name, batches_);
       in->setAmax(at::zeros({}, at::kFloat));
     } else {
       AmaxOptions o = options;
@@ -87,7 +90,6 @@ std::vector<LayerCalibration> CalibrationManager::finish(const AmaxOptions& opti
       }
     }
     lc.inputAmax = in->amax().item<double>();
-    in->enableQuantization();
     if (o.layer) {
       // Weights: max calibration of the tensor itself (per channel), no data needed.
       w->enableCalibration();
@@ -95,8 +97,8 @@ std::vector<LayerCalibration> CalibrationManager::finish(const AmaxOptions& opti
       w->forward(o.layer->layerWeight().detach());
       w->calibrator()->flush();
       lc.weightAmax = w->loadCalibratedAmax(AmaxOptions{AmaxMethod::Max}).detach().to(at::kCPU).clone();
-      w->enableQuantization();
     }
+    enableOwnerQuantization(o);  // a dead input leaves the layer float
     out.push_back(std::move(lc));
   }
   return out;

@@ -11,9 +11,6 @@ namespace cpq {
 
 namespace {
 
-// amax at or below the smallest FP16 subnormal counts as a dead channel (pytorch-quantization's epsilon).
-constexpr double kDeadAmax = 1.0 / static_cast<double>(1 << 24);
-
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
@@ -21,21 +18,12 @@ using torch::autograd::variable_list;
 // division, not a reciprocal multiply, so ties round exactly as pytorch-quantization's), q = clamp(
 // round_half_even(x * scale)), y = q / scale. A dead amax multiplies by 0 instead, so q = 0 and y = 0
 // without a full-size mask: only the tiny scale tensors are special-cased, the big tensor sees 4 kernels.
+// CUDA runs the same kernels (torch's fused fake_quantize_per_tensor_affine rounds x * (1 / s) instead of
+// x * (127 / amax), which differs from pytorch-quantization at ties, so it is not used).
 at::Tensor fakeQuantForward(const at::Tensor& x, const at::Tensor& amax, const QuantRange& range) {
   const bool isFloat = x.scalar_type() == at::kFloat;
   const at::Tensor xf = isFloat ? x : x.to(at::kFloat);  // half inputs are computed in float32
   const at::Tensor a = amax.to(xf.device(), at::kFloat);
-  if (xf.is_cuda() && a.numel() == 1) {
-    // On the GPU, per-tensor activations go through torch's fused fake-quant kernel (one pass instead of
-    // four). It rounds x * (1 / s) with s = amax / 127 where the reference rounds x * (127 / amax): the
-    // results agree except where the two products straddle a tie by an ulp. A dead amax is clamped to
-    // 2^-24: its outputs are then within 1e-7 of the reference's 0.
-    const at::Tensor s = at::clamp_min(a, kDeadAmax).div(range.maxBound).reshape({1});
-    const at::Tensor zp = at::zeros({1}, at::TensorOptions(at::kInt).device(xf.device()));
-    const at::Tensor y = at::fake_quantize_per_tensor_affine(xf, s, zp, static_cast<int64_t>(range.minBound),
-                                                             static_cast<int64_t>(range.maxBound));
-    return isFloat ? y : y.to(x.scalar_type());
-  }
   // A CPU 0-dim tensor is passed to device kernels as an argument, so this is one kernel on the device.
   const at::Tensor scale = at::div(at::scalar_tensor(range.maxBound, at::kFloat), a);
   const at::Tensor mulScale = at::where(a > kDeadAmax, scale, 0.0);

@@ -17,9 +17,12 @@ QuantizerStateSnapshot::QuantizerStateSnapshot(torch::nn::Module& model) : model
 namespace {
 
 void applyState(TensorQuantizer& q, QuantizerState s) {
-  if (s == QuantizerState::Disabled) q->disable();
-  else if (s == QuantizerState::Calibrating) q->enableCalibration();
-  else q->enableQuantization();
+  if (s == QuantizerState::Disabled)
+    q->disable();
+  else if (s == QuantizerState::Calibrating)
+    q->enableCalibration();
+  else
+    q->enableQuantization();
 }
 
 }  // namespace
@@ -48,7 +51,8 @@ std::vector<LayerSqnr> measureLayerSqnr(torch::nn::Module& model, int64_t frames
     // Float pass: keep each layer's output.
     setQuantizerStates(model, QuantizerState::Disabled);
     for (size_t i = 0; i < measured.size(); ++i)
-      measured[i].second->setOutputObserver([&reference, i](const at::Tensor& y) { reference[i] = y.detach(); });
+      measured[i].second->setOutputObserver(
+          [&reference, i](const at::Tensor& y) { reference[i] = y.detach(); });
     runFrame(f);
     // Quantized pass: accumulate against the reference.
     snapshot.restore();

@@ -1,6 +1,7 @@
 #include "quant/QuantInsertion.h"
 
 #include "core/Error.h"
+#include "quant/FakeQuantize.h"
 
 namespace cpq {
 
@@ -94,16 +95,36 @@ std::vector<std::string> insertQuantizers(torch::nn::Module& model, const Quanti
   return quantized;
 }
 
+bool hasDeadInput(const QuantizerOwner& owner) {
+  if (owner.input.is_empty() || !owner.input->hasAmax()) return false;
+  const at::Tensor a = owner.input->amax();
+  return a.numel() > 0 && (a.detach().to(at::kCPU, at::kDouble) <= kDeadAmax).all().item<bool>();
+}
+
+bool enableOwnerQuantization(const QuantizerOwner& owner) {
+  const bool dead = hasDeadInput(owner);
+  for (TensorQuantizer q : {owner.input, owner.weight}) {
+    if (q.is_empty()) continue;
+    if (dead)
+      q->disable();
+    else
+      q->enableQuantization();
+  }
+  return !dead;
+}
+
 void setQuantizerStates(torch::nn::Module& model, QuantizerState state) {
   for (const auto& owner : quantizerOwners(model)) {
+    if (state == QuantizerState::Quantizing) {
+      enableOwnerQuantization(owner);
+      continue;
+    }
     for (TensorQuantizer q : {owner.input, owner.weight}) {
       if (q.is_empty()) continue;
       if (state == QuantizerState::Disabled)
         q->disable();
-      else if (state == QuantizerState::Calibrating)
-        q->enableCalibration();
       else
-        q->enableQuantization();
+        q->enableCalibration();
     }
   }
 }

@@ -53,7 +53,16 @@ std::vector<std::string> insertQuantizers(torch::nn::Module& model, const Quanti
 // The weight descriptor a layer type gets under a recipe (per-channel max for Conv2d / Linear rows).
 QuantDescriptor weightDescriptorFor(const QuantLayer& layer, const QuantizerPlan& plan);
 
-// All quantizers of quantized layers to one state (weights and inputs alike).
+// Whether the owner's input amax is dead (every value <= kDeadAmax: its activation was all zeros when it
+// was calibrated). Such a layer stays float (both quantizers disabled), on every device and in the export:
+// the one meaning of a dead amax (docs/quantization.md, "Dead amax").
+bool hasDeadInput(const QuantizerOwner& owner);
+// Quantizing state for the owner's quantizers, or both disabled when its input is dead; true when it
+// quantizes.
+bool enableOwnerQuantization(const QuantizerOwner& owner);
+
+// All quantizers of quantized layers to one state (weights and inputs alike); Quantizing leaves the
+// layers with a dead input float (enableOwnerQuantization).
 void setQuantizerStates(torch::nn::Module& model, QuantizerState state);
 
 }  // namespace cpq

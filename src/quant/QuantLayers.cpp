@@ -27,14 +27,17 @@ namespace {
 
 // A layer built without a bias has an undefined "bias" entry (torch registers one either way): BN folding
 // fills it in; an existing bias is overwritten in place (optimizers holding it stay valid).
-void replaceBias(torch::OrderedDict<std::string, at::Tensor>& params, at::Tensor& member, const at::Tensor& weight,
-                 const at::Tensor& value) {
+void replaceBias(torch::OrderedDict<std::string, at::Tensor>& params, at::Tensor& member,
+                 const at::Tensor& weight, const at::Tensor& value) {
   torch::NoGradGuard noGrad;
   if (member.defined()) {
     member.copy_(value);
     return;
   }
-  member = value.detach().to(weight.device(), weight.scalar_type()).clone().set_requires_grad(weight.requires_grad());
+  member = value.detach()
+               .to(weight.device(), weight.scalar_type())
+               .clone()
+               .set_requires_grad(weight.requires_grad());
   params["bias"] = member;
 }
 
@@ -52,8 +55,9 @@ void QuantConv2dImpl::setBias(const at::Tensor& b) {
 at::Tensor QuantConvTranspose2dImpl::forward(const at::Tensor& x) {
   const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(options.padding());
   if (!pad) throw std::logic_error("QuantConvTranspose2d needs a numeric padding");
-  return activate(at::conv_transpose2d(quantizeInput(x), quantizeWeight(weight), bias, *options.stride(), **pad,
-                                       *options.output_padding(), options.groups(), *options.dilation()));
+  return activate(at::conv_transpose2d(quantizeInput(x), quantizeWeight(weight), bias, *options.stride(),
+                                       **pad, *options.output_padding(), options.groups(),
+                                       *options.dilation()));
 }
 
 void QuantConvTranspose2dImpl::setBias(const at::Tensor& b) {

@@ -56,6 +56,12 @@ void TensorQuantizerImpl::setAmax(const at::Tensor& amax) {
     throw Error("setAmax: a learnable amax is per-tensor, got " + std::to_string(amax.numel()) + " values");
   }
   const at::Tensor value = amax.detach().to(at::kFloat);
+  // pytorch-quantization raises on a negative amax; NaN / Inf would silently zero or pass a layer.
+  const at::Tensor onCpu = value.to(at::kCPU);
+  if (onCpu.numel() > 0 && (!at::isfinite(onCpu).all().item<bool>() || (onCpu < 0).any().item<bool>())) {
+    throw Error(fmt::format("amax must be finite and >= 0, got min {} max {}", onCpu.min().item<double>(),
+                            onCpu.max().item<double>()));
+  }
   torch::NoGradGuard noGrad;  // writing a learnable amax (a leaf parameter) in place
   if (amax_.defined()) {
     // Overwrite in place, so that the registered `_amax` (and any optimizer holding it) stays the same
@@ -76,6 +82,17 @@ at::Tensor TensorQuantizerImpl::loadCalibratedAmax(const AmaxOptions& options) {
     throw Error("loadCalibratedAmax: the quantizer has not collected statistics (enableCalibration)");
   setAmax(calibrator_->computeAmax(options));
   return amax_;
+}
+
+void keepLearnableAmaxPositive(torch::nn::Module& model) {
+  torch::NoGradGuard noGrad;
+  for (const auto& m : model.modules(/*include_self=*/true)) {
+    auto* q = dynamic_cast<TensorQuantizerImpl*>(m.get());
+    if (q && q->descriptor().learnAmax && q->hasAmax()) {
+      at::Tensor a = q->amax();
+      a.nan_to_num_(kMinLearnableAmax).clamp_min_(kMinLearnableAmax);
+    }
+  }
 }
 
 void TensorQuantizerImpl::pretty_print(std::ostream& stream) const {

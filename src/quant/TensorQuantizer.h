@@ -30,7 +30,8 @@ class TensorQuantizerImpl : public torch::nn::Module {
 
   bool hasAmax() const;
   at::Tensor amax() const;               // the `_amax` buffer (undefined when none)
-  void setAmax(const at::Tensor& amax);  // registers or overwrites `_amax` (copied, float32)
+  // Registers or overwrites `_amax` (copied, float32); cpq::Error unless every value is finite and >= 0.
+  void setAmax(const at::Tensor& amax);
   // computeAmax of the calibrator into `_amax`; returns it.
   at::Tensor loadCalibratedAmax(const AmaxOptions& options);
 
@@ -47,5 +48,9 @@ class TensorQuantizerImpl : public torch::nn::Module {
   at::Tensor amax_;  // alias of the `_amax` buffer
 };
 TORCH_MODULE(TensorQuantizer);
+
+// After an optimizer step: every learnable amax in the model back to >= kMinLearnableAmax (a NaN one to
+// that floor), so that a learnt range never turns negative or dead.
+void keepLearnableAmaxPositive(torch::nn::Module& model);
 
 }  // namespace cpq

@@ -16,11 +16,16 @@ int requireQatRun(const std::string& workDir) {
   const std::string latest = (fs::path(workDir) / "latest.json").string();
   if (!fs::exists(latest))
     throw fileError(latest, "nothing to resume (no finished QAT epoch in the work dir)");
-  const auto j = nlohmann::json::parse(readFileToString(latest));
-  if (!j.contains("settings") || j["settings"].value("mode", "") != "qat")
-    throw fileError(latest,
-                    "is not a QAT run (its settings have no \"mode\": \"qat\"); resume it with `train`");
-  return j.value("epoch", 0);
+  try {
+    const auto j = nlohmann::json::parse(readFileToString(latest));
+    if (!j.is_object() || !j.contains("settings") || !j["settings"].is_object() ||
+        j["settings"].value("mode", "") != "qat")
+      throw fileError(latest,
+                      "is not a QAT run (its settings have no \"mode\": \"qat\"); resume it with `train`");
+    return j.value("epoch", 0);
+  } catch (const nlohmann::json::exception& e) {
+    throw fileError(latest, std::string("not a valid QAT state: ") + e.what());
+  }
 }
 
 }  // namespace

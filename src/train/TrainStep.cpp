@@ -1,18 +1,34 @@
 #include "train/TrainStep.h"
 
 #include "quant/QuantLayers.h"
+#include "quant/TensorQuantizer.h"
 #include "train/DistillationLoss.h"
 
 #include <torch/nn/utils/clip_grad.h>
 
 namespace cpq {
 
+bool isLearnableAmax(const std::string& parameterName) {
+  const std::string suffix = "._amax";
+  return parameterName.size() >= suffix.size() &&
+         parameterName.compare(parameterName.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::unique_ptr<torch::optim::AdamW> makeAdamW(CenterPoint& model, const OptimizerConfig& cfg) {
   torch::optim::AdamWOptions options(cfg.lr);
   options.weight_decay(cfg.weightDecay);
   options.betas(std::make_tuple(0.9, 0.999));
   options.eps(1e-8);
-  return std::make_unique<torch::optim::AdamW>(model->parameters(), options);
+  std::vector<at::Tensor> weights, amax;
+  for (const auto& p : model->named_parameters())
+    (isLearnableAmax(p.key()) ? amax : weights).push_back(p.value());
+  auto optimizer = std::make_unique<torch::optim::AdamW>(weights, options);
+  if (!amax.empty()) {
+    auto noDecay = std::make_unique<torch::optim::AdamWOptions>(options);
+    noDecay->weight_decay(0.0);
+    optimizer->add_param_group(torch::optim::OptimizerParamGroup(amax, std::move(noDecay)));
+  }
+  return optimizer;
 }
 
 void applySchedule(torch::optim::Optimizer& optimizer, const ScheduleValues& values) {
@@ -62,6 +78,7 @@ StepResult TrainStep::run(CenterPoint& model, torch::optim::Optimizer& optimizer
   result.gradNorm =
       torch::nn::utils::clip_grad_norm_(model->parameters(), cfg_.optimizer.gradClipMaxNorm, 2.0);
   optimizer.step();
+  keepLearnableAmaxPositive(*model);
   result.loss = losses.total.item<double>();
   for (const auto& [name, value] : losses.terms) result.terms.emplace_back(name, value.item<double>());
   result.schedule = schedule;

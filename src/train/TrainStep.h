@@ -21,8 +21,11 @@
 
 namespace cpq {
 
-// AWML's optimizer: AdamW(lr, weight_decay) over every parameter, PyTorch's default betas and eps.
+// AWML's optimizer: AdamW(lr, weight_decay) over every parameter, PyTorch's default betas and eps; a
+// learnable amax (a parameter named "..._amax") goes into a second group without weight decay, which
+// would pull the clipping range towards 0 for no reason.
 std::unique_ptr<torch::optim::AdamW> makeAdamW(CenterPoint& model, const OptimizerConfig& cfg);
+bool isLearnableAmax(const std::string& parameterName);
 
 // Sets lr and betas[0] of every AdamW parameter group (other optimizers: lr only).
 void applySchedule(torch::optim::Optimizer& optimizer, const ScheduleValues& values);

@@ -53,18 +53,24 @@ nlohmann::ordered_json readJson(const std::string& path) {
 }
 
 // Parameters the optimizer does not hold yet (registered by a beforeEpoch hook) join it as a new group with
-// the first group's options.
+// the first group's options; learnable amax without weight decay (makeAdamW's rule).
 void adoptNewParameters(torch::optim::Optimizer& optimizer, CenterPoint& model) {
   std::set<const void*> held;
   for (const auto& group : optimizer.param_groups())
     for (const auto& p : group.params()) held.insert(p.unsafeGetTensorImpl());
-  std::vector<at::Tensor> fresh;
-  for (const auto& p : model->parameters())
-    if (p.requires_grad() && !held.count(p.unsafeGetTensorImpl())) fresh.push_back(p);
-  if (fresh.empty()) return;
-  spdlog::info("{} new parameter tensor(s) join the optimizer", fresh.size());
-  optimizer.add_param_group(
-      torch::optim::OptimizerParamGroup(fresh, optimizer.param_groups().front().options().clone()));
+  std::vector<at::Tensor> weights, amax;
+  for (const auto& p : model->named_parameters())
+    if (p.value().requires_grad() && !held.count(p.value().unsafeGetTensorImpl()))
+      (isLearnableAmax(p.key()) ? amax : weights).push_back(p.value());
+  if (weights.empty() && amax.empty()) return;
+  spdlog::info("{} new parameter tensor(s) join the optimizer", weights.size() + amax.size());
+  const auto& first = optimizer.param_groups().front().options();
+  if (!weights.empty()) optimizer.add_param_group(torch::optim::OptimizerParamGroup(weights, first.clone()));
+  if (!amax.empty()) {
+    auto noDecay = first.clone();
+    if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(noDecay.get())) adamw->weight_decay(0.0);
+    optimizer.add_param_group(torch::optim::OptimizerParamGroup(amax, std::move(noDecay)));
+  }
 }
 
 }  // namespace
@@ -144,28 +150,34 @@ TrainResult Trainer::run() {
   if (opt_.resume) {
     if (!fs::exists(latest)) throw fileError(latest, "nothing to resume (no finished epoch in the work dir)");
     const auto j = readJson(latest);
-    if (j.at("settings") != runSettings(cfg_, opt_))
-      throw fileError(latest, "the run was started with other settings: " + j.at("settings").dump() +
-                                  "; now " + runSettings(cfg_, opt_).dump());
-    const std::string modelPath = (fs::path(opt_.workDir) / j.at("model").get<std::string>()).string();
-    const std::string optimPath = (fs::path(opt_.workDir) / j.at("optimizer").get<std::string>()).string();
-    loadStateDict(*model_, loadSafetensors(modelPath), modelPath);
-    model_->to(opt_.device);
-    loadAdamWState(*optimizer, model_, loadSafetensors(optimPath), optimPath);
-    startEpoch = j.at("epoch").get<int>() + 1;
-    step = j.at("step").get<int64_t>();
-    for (const auto& h : j.at("history")) {
-      EpochRecord r;
-      r.epoch = h.at("epoch");
-      r.step = h.at("step");
-      r.meanLoss = h.at("mean_loss");
-      r.lastLr = h.at("lr");
-      r.seconds = h.at("seconds");
-      r.framesPerSecond = h.at("frames_per_s");
-      if (!h.at("val_map_overall").is_null()) r.valMap = h.at("val_map_overall").get<double>();
-      result.history.push_back(r);
+    try {  // a hand-edited or truncated state names the file instead of escaping as a JSON exception
+      // Compared as unordered objects: a state re-saved with sorted keys is the same run.
+      if (nlohmann::json::parse(j.at("settings").dump()) !=
+          nlohmann::json::parse(runSettings(cfg_, opt_).dump()))
+        throw fileError(latest, "the run was started with other settings: " + j.at("settings").dump() +
+                                    "; now " + runSettings(cfg_, opt_).dump());
+      const std::string modelPath = (fs::path(opt_.workDir) / j.at("model").get<std::string>()).string();
+      const std::string optimPath = (fs::path(opt_.workDir) / j.at("optimizer").get<std::string>()).string();
+      loadStateDict(*model_, loadSafetensors(modelPath), modelPath);
+      model_->to(opt_.device);
+      loadAdamWState(*optimizer, model_, loadSafetensors(optimPath), optimPath);
+      startEpoch = j.at("epoch").get<int>() + 1;
+      step = j.at("step").get<int64_t>();
+      for (const auto& h : j.at("history")) {
+        EpochRecord r;
+        r.epoch = h.at("epoch");
+        r.step = h.at("step");
+        r.meanLoss = h.at("mean_loss");
+        r.lastLr = h.at("lr");
+        r.seconds = h.at("seconds");
+        r.framesPerSecond = h.at("frames_per_s");
+        if (!h.at("val_map_overall").is_null()) r.valMap = h.at("val_map_overall").get<double>();
+        result.history.push_back(r);
+      }
+      result.finalCheckpoint = modelPath;
+    } catch (const nlohmann::json::exception& e) {
+      throw fileError(latest, std::string("not a valid training state: ") + e.what());
     }
-    result.finalCheckpoint = modelPath;
     spdlog::info("resuming after epoch {} (step {}) from {}", startEpoch - 1, step, latest);
   } else if (fs::exists(latest)) {
     throw fileError(opt_.workDir,

@@ -81,6 +81,26 @@ TEST_F(TrainEvalCli, ResumeAfterInterruptionMatchesTheUninterruptedRun) {
   EXPECT_EQ(readJson(w2 / "latest.json")["step"], readJson(fs::path(work()) / "latest.json")["step"]);
 }
 
+// A hand-edited state whose "epoch" is a string escaped as nlohmann::type_error (abort, exit 134) before:
+// now one line naming the file, exit 1, and the work dir unchanged. The edit re-saves the state with
+// sorted keys, which must not read as "other settings" (the comparison was key-order sensitive).
+TEST_F(TrainEvalCli, ResumeOfAMalformedStateNamesTheFile) {
+  const fs::path w = root() / "work_malformed";
+  fs::remove_all(w);
+  fs::copy(work(), w);
+  auto state = readJson(w / "latest.json");
+  state["epoch"] = "two";
+  writeStringAtomically((w / "latest.json").string(), state.dump());
+  const std::string before = readFileToString((w / "latest.json").string());
+  const auto r = runCli(trainArgs(w.string()) + " --resume");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("error: " + (w / "latest.json").string() + ": not a valid training state"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(readFileToString((w / "latest.json").string()), before);
+  EXPECT_FALSE(fs::exists(w / "epoch_3.safetensors"));
+}
+
 TEST_F(TrainEvalCli, ExistingRunWithoutResumeIsRefused) {
   const auto r = runCli(trainArgs(work()));
   EXPECT_EQ(r.code, 1) << r.output;

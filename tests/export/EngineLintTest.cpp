@@ -216,5 +216,28 @@ TEST(EngineLint, PerChannelAxisAndScaleLength) {
   expectViolation(m, {kWdq, "16 values", "8 along axis 1"});
 }
 
+// On a square C -> C conv the scale length fits either axis: only the op type says axis 1 is wrong.
+TEST(EngineLint, WeightScalesMustBeAlongTheOutputChannelAxis) {
+  onnx::ModelProto m = int8Dense();
+  std::string square;
+  for (const auto& n : m.graph().node()) {
+    if (n.op_type() != "Conv" || n.name().rfind("pts_backbone.blocks.", 0) != 0) continue;
+    const std::string wdq = n.name() + "._weight_quantizer.DequantizeLinear";
+    bool quantized = false;
+    for (const auto& d : m.graph().node()) quantized = quantized || d.name() == wdq;
+    if (!quantized) continue;  // the first block stays float
+    const auto& w = init(m, node(m, wdq).input(0));
+    if (w.dims(0) == w.dims(1)) {
+      square = n.name();
+      break;
+    }
+  }
+  ASSERT_FALSE(square.empty()) << "the tiny SECOND has no square conv";
+  const std::string wdq = square + "._weight_quantizer.DequantizeLinear";
+  EXPECT_TRUE(engineLint(m).empty());
+  setAxis(node(m, wdq), 1);
+  expectViolation(m, {wdq, "axis 1", "output channel", "axis 0"});
+}
+
 }  // namespace
 }  // namespace cpq

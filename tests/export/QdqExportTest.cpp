@@ -19,6 +19,7 @@
 #include "export/OnnxModelCheck.h"
 #include "export/QuantizedTinyModel.h"
 #include "export/VoxelEncoderOnnx.h"
+#include "model/QuantizedCheckpoint.h"
 #include "quant/FakeQuantize.h"
 #include "support/TempRoot.h"
 #include "support/TinyConfig.h"
@@ -446,7 +447,12 @@ TEST_F(QdqRefusal, BadAmaxIsRefused) {
   CenterPoint model = testing::fusedModelWithQuantizers(testing::tinyConfig(), 1, QuantSetup{});
   testing::setFixedAmax(model);
   auto* layer = quantizedLayers(*model).back().second;
-  layer->inputQuantizer()->setAmax(at::scalar_tensor(std::nanf(""), at::kFloat));
+  EXPECT_THROW(layer->inputQuantizer()->setAmax(at::scalar_tensor(std::nanf(""), at::kFloat)), Error);
+  // Written in place (as an optimizer step on a learnable amax would), the export still refuses it.
+  {
+    torch::NoGradGuard g;
+    layer->inputQuantizer()->amax().fill_(std::nanf(""));
+  }
   expectRefused(model, {quantizedLayers(*model).back().first, "finite"});
 }
 
@@ -495,6 +501,78 @@ TEST(QdqExport, QuantizedExportIsDeterministic) {
   EXPECT_TRUE(bytes(x.encoder) == bytes(y.encoder));
   std::set<std::string> names;
   for (const auto& t : x.dense.graph().initializer()) EXPECT_TRUE(names.insert(t.name()).second) << t.name();
+}
+
+// ---- one meaning of a dead amax, finite weights ----
+
+// A layer whose input saw only zeros (amax 0) stays float in the fake-quant model, in a reloaded
+// checkpoint and in the Q/DQ export. Before, the model output 0 there while the export wrote scale 1.0,
+// so TensorRT would have passed round(x).
+TEST(DeadAmax, LayerWithADeadInputStaysFloatInModelCheckpointAndExport) {
+  const CenterPointConfig cfg = testing::tinyConfig();
+  CenterPoint model = testing::fusedModelWithQuantizers(cfg, 3, QuantSetup{});
+  testing::setFixedAmax(model);
+  const auto layers = quantizedLayers(*model);
+  const auto [deadName, dead] = layers.front();
+  const auto [liveName, live] = layers.back();
+  dead->inputQuantizer()->setAmax(at::zeros({}, at::kFloat));
+  setQuantizerStates(*model, QuantizerState::Quantizing);
+  EXPECT_EQ(dead->inputQuantizer()->state(), QuantizerState::Disabled);
+  EXPECT_EQ(dead->weightQuantizer()->state(), QuantizerState::Disabled);
+  EXPECT_EQ(live->inputQuantizer()->state(), QuantizerState::Quantizing);
+
+  const Built b = build(model, cfg);
+  expectValidAndEngineReady(b);
+  const Graph dense(b.dense);
+  const onnx::NodeProto* n = dense.node(deadName);
+  ASSERT_NE(n, nullptr);
+  const onnx::NodeProto* in = dense.producer(n->input(0));
+  EXPECT_TRUE(in == nullptr || in->op_type() != "DequantizeLinear") << deadName;
+  ASSERT_NE(dense.init(n->input(1)), nullptr);  // the float weight itself, no DQ in front
+  EXPECT_EQ(dense.init(n->input(1))->data_type(), onnx::TensorProto_DataType_FLOAT);
+  const onnx::NodeProto* liveIn = dense.producer(dense.node(liveName)->input(0));
+  ASSERT_NE(liveIn, nullptr);
+  EXPECT_EQ(liveIn->op_type(), "DequantizeLinear");
+
+  const fs::path dir = testing::tempRoot() / ("cpq_dead_amax_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  saveQuantizedCheckpoint(model, (dir / "q.safetensors").string(), {});
+  CenterPoint loaded = loadQuantizedCenterPoint(cfg, (dir / "q.safetensors").string());
+  for (const auto& [name, layer] : quantizedLayers(*loaded)) {
+    const bool quantizing = layer->inputQuantizer()->state() == QuantizerState::Quantizing;
+    EXPECT_EQ(quantizing, name != deadName) << name;
+  }
+  fs::remove_all(dir);
+
+  // Enabled by hand, the export refuses it rather than write a scale that changes the output.
+  dead->inputQuantizer()->enableQuantization();
+  dead->weightQuantizer()->enableQuantization();
+  try {
+    build(model, cfg);
+    FAIL() << "exported a dead input";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(deadName + "._input_quantizer"), std::string::npos) << e.what();
+  }
+}
+
+// A NaN weight used to reach an undefined float -> int8 conversion; now the export names the layer.
+TEST(QdqRefusals, NonFiniteWeightIsRefusedBeforeInt8Conversion) {
+  const CenterPointConfig cfg = testing::tinyConfig();
+  CenterPoint model = testing::fusedModelWithQuantizers(cfg, 3, QuantSetup{});
+  testing::setFixedAmax(model);
+  const auto [name, layer] = quantizedLayers(*model)[1];
+  {
+    torch::NoGradGuard g;
+    at::Tensor w = layer->layerWeight();
+    w.view({-1})[3].fill_(std::nan(""));
+  }
+  try {
+    build(model, cfg);
+    FAIL() << "exported a NaN weight";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "ptq/CalibrationFile.h"
 #include "ptq/ModelPreparation.h"
 #include "quant/CalibrationManager.h"
+#include "quant/FakeQuantize.h"
 #include "quant/QuantInsertion.h"
 #include "support/TinyConfig.h"
 #include "train/DistillationLoss.h"
@@ -131,6 +132,50 @@ TEST(QatStep, DistillationPullsTheStudentTowardsTheFloatTeacher) {
   const CenterPoint fresh = makeRandomCenterPoint(cfg, 9);
   for (const auto& p : teacher->named_parameters())
     EXPECT_TRUE(at::equal(p.value(), fresh->named_parameters()[p.key()])) << p.key();
+}
+
+// A learnable amax trains without weight decay (its own AdamW group) and never leaves the positive range,
+// even when a step would push it below zero.
+TEST(QatStep, LearnableAmaxHasNoWeightDecayAndStaysPositive) {
+  const CenterPointConfig cfg = testing::overfitConfig();
+  ASSERT_GT(cfg.optimizer.weightDecay, 0.0);
+  const TrainBatch batch = BatchCollator(cfg).collate({applyTrainFilters(testing::demoFrame(1), cfg)});
+  CenterPoint model = makeRandomCenterPoint(cfg, 5);
+  QuantRecipe q;
+  q.calibration = CalibrationMethod::Max;
+  q.amax = AmaxMethod::Max;
+  q.learnAmax = true;
+  q.floatLayers = {"pts_voxel_encoder"};
+  prepareForQuantization(model, q);
+  CalibrationManager manager(*model);
+  manager.begin();
+  {
+    torch::NoGradGuard g;
+    forwardBatch(model, batch);
+  }
+  manager.endBatch("batch");
+  manager.finish(q.amaxOptions());
+  std::vector<at::Tensor> amax;
+  for (const auto& p : model->named_parameters())
+    if (isLearnableAmax(p.key())) amax.push_back(p.value());
+  ASSERT_FALSE(amax.empty());
+
+  auto optimizer = makeAdamW(model, cfg.optimizer);
+  ASSERT_EQ(optimizer->param_groups().size(), 2u);
+  const auto decayOf = [](const torch::optim::OptimizerParamGroup& g) {
+    return static_cast<const torch::optim::AdamWOptions&>(g.options()).weight_decay();
+  };
+  EXPECT_EQ(decayOf(optimizer->param_groups()[0]), cfg.optimizer.weightDecay);
+  EXPECT_EQ(decayOf(optimizer->param_groups()[1]), 0.0);
+  EXPECT_EQ(optimizer->param_groups()[1].params().size(), amax.size());
+
+  {
+    torch::NoGradGuard g;
+    amax.front().fill_(-1.0);  // as if a step had overshot
+  }
+  const TrainStep step(cfg, /*freezeNorms=*/true);
+  step.run(model, *optimizer, batch, {1e-3, 0.9});
+  for (const at::Tensor& a : amax) EXPECT_GE(a.item<double>(), static_cast<float>(kMinLearnableAmax));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // insertion with skip lists, calibration, fake-quant checkpoint and calibration-file round trips.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include <filesystem>
 
 #include "checkpoint/Checkpoint.h"
@@ -275,6 +278,28 @@ TEST(QuantizedCheckpoint, RoundTripGivesIdenticalOutputs) {
   }
 }
 
+// amax read from a checkpoint is validated like every other amax (it was loaded unchecked before).
+TEST(QuantizedCheckpoint, NonFiniteOrNegativeAmaxIsRefusedNamingTheKey) {
+  Calibrated c;
+  const fs::path root = scratch("ptq_bad_amax");
+  const std::string path = (root / "int8.safetensors").string();
+  saveQuantizedCheckpoint(c.model, path, {});
+  const std::string key = "pts_backbone.blocks.1.0._weight_quantizer._amax";
+  for (double bad : {std::nan(""), -0.5, std::numeric_limits<double>::infinity()}) {
+    StateDict sd = loadCheckpoint(path);
+    ASSERT_TRUE(sd.find(key));
+    at::Tensor a = sd.find(key)->clone();
+    a.view({-1})[2] = bad;
+    sd.insert(key, a);
+    try {
+      quantizedCenterPointFromStateDict(c.cfg, sd, "bad.safetensors");
+      FAIL() << "accepted amax " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("bad.safetensors: " + key, 0), 0u) << e.what();
+    }
+  }
+}
+
 TEST(QuantizedCheckpoint, FloatCheckpointIsNotAQuantizedOne) {
   const fs::path root = scratch("ptq_notq");
   CenterPoint model = makeRandomCenterPoint(testing::tinyConfig(), 14);
@@ -305,6 +330,32 @@ TEST(CalibrationFile, JsonRoundTripAndForeignKeys) {
   }
 }
 
+// Every malformed amax is one cpq::Error naming the file and the key, and leaves the model untouched
+// (a string amax escaped as nlohmann::type_error before).
+TEST(CalibrationFile, MalformedAmaxNamesFileAndKey) {
+  Calibrated c;
+  const nlohmann::json good = nlohmann::json::parse(calibrationToJson(*c.model, c.layers, "max", 1).dump());
+  const std::string key = good["amax"].begin().key();
+  const at::Tensor before = heatmaps(c.model, c.canvases[0]);
+  for (const nlohmann::json& bad : {nlohmann::json("1.5"), nlohmann::json(-1.0), nlohmann::json(1e300),
+                                    nlohmann::json::array({"a"}), nlohmann::json(nullptr)}) {
+    nlohmann::json j = good;
+    j["amax"][key] = bad;
+    try {
+      applyCalibrationJson(*c.model, j, "calib.json");
+      FAIL() << "accepted " << bad.dump();
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(m.rfind("calib.json: ", 0), 0u) << m;
+      EXPECT_NE(m.find(key), std::string::npos) << m;
+    }
+  }
+  nlohmann::json numericFormat = good;
+  numericFormat["format"] = 3;
+  EXPECT_THROW(applyCalibrationJson(*c.model, numericFormat, "calib.json"), Error);
+  EXPECT_TRUE(at::equal(heatmaps(c.model, c.canvases[0]), before));
+}
+
 TEST(CalibrationFile, TensorRtCacheParsesBackToAmaxOver127) {
   const std::map<std::string, double> amax{
       {"spatial_features", 3.5}, {"pts_backbone.blocks.1.2", 0.123456}, {"dead", 0.0}};
@@ -313,10 +364,12 @@ TEST(CalibrationFile, TensorRtCacheParsesBackToAmaxOver127) {
   // 3.5 / 127 = 0.027559055 -> float bits 0x3ce1c387 (hand-checked with struct.pack('>f')).
   EXPECT_NE(text.find("spatial_features: 3ce1c387\n"), std::string::npos) << text;
   const auto scales = parseTensorRtCalibrationCache(text, "cache");
-  ASSERT_EQ(scales.size(), 3u);
+  ASSERT_EQ(scales.size(), 2u);  // the dead tensor is left out: its layer stays float in TensorRT too
+  EXPECT_EQ(scales.count("dead"), 0u);
   for (const auto& [tensor, a] : amax) {
-    const float expected = a > 0 ? static_cast<float>(a / 127.0) : 1.0f;
-    EXPECT_EQ(scales.at(tensor), expected) << tensor;
+    if (a > 0) {
+      EXPECT_EQ(scales.at(tensor), static_cast<float>(a / 127.0)) << tensor;
+    }
   }
   EXPECT_THROW(parseTensorRtCalibrationCache("garbage\n", "cache"), Error);
   EXPECT_THROW(parseTensorRtCalibrationCache("TRT-8501-EntropyCalibration2\nx: 12zz\n", "cache"), Error);

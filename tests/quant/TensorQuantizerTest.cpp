@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/Error.h"
@@ -134,6 +136,46 @@ TEST(TensorQuantizer, LearnableAmaxIsAParameterWithPactGradient) {
 TEST(TensorQuantizer, PrettyPrintBeforeCalibration) {
   TensorQuantizer q(QuantDescriptor::activation(CalibrationMethod::Histogram));
   EXPECT_EQ(printed(q), "TensorQuantizer(8bit per-tensor amax=none disabled)");
+}
+
+// Wherever amax enters, a negative, NaN or Inf value is refused (pytorch-quantization raises on negative
+// amax; NaN would have zeroed a layer silently) and the old amax stays.
+TEST(TensorQuantizer, SetAmaxRefusesNegativeNanAndInf) {
+  TensorQuantizer q(QuantDescriptor::activation(CalibrationMethod::Max));
+  q->setAmax(at::scalar_tensor(2.0, at::kFloat));
+  for (double bad : {-1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    EXPECT_THROW(q->setAmax(at::scalar_tensor(bad, at::kFloat)), Error) << bad;
+    EXPECT_EQ(q->amax().item<float>(), 2.0f);
+  }
+  TensorQuantizer w(QuantDescriptor::weight(0));
+  EXPECT_THROW(w->setAmax(at::tensor({1.0f, -0.5f})), Error);
+  EXPECT_NO_THROW(w->setAmax(at::tensor({1.0f, 0.0f})));  // a dead channel is a valid amax
+}
+
+// A learnable amax pushed below zero (or to NaN) by a step is put back to the floor, never dead.
+TEST(TensorQuantizer, LearnableAmaxIsKeptPositive) {
+  QuantDescriptor d = QuantDescriptor::activation(CalibrationMethod::Max);
+  d.learnAmax = true;
+  TensorQuantizer q(d);
+  q->setAmax(at::scalar_tensor(0.5, at::kFloat));
+  {
+    torch::NoGradGuard g;
+    q->amax().fill_(-3.0);
+  }
+  keepLearnableAmaxPositive(*q);
+  EXPECT_EQ(q->amax().item<double>(), static_cast<double>(static_cast<float>(kMinLearnableAmax)));
+  {
+    torch::NoGradGuard g;
+    q->amax().fill_(std::nan(""));
+  }
+  keepLearnableAmaxPositive(*q);
+  EXPECT_GT(q->amax().item<double>(), kDeadAmax);
+  {
+    torch::NoGradGuard g;
+    q->amax().fill_(0.75);
+  }
+  keepLearnableAmaxPositive(*q);
+  EXPECT_EQ(q->amax().item<float>(), 0.75f);  // a healthy value is untouched
 }
 
 }  // namespace
