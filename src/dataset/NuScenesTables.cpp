@@ -168,8 +168,23 @@ void loadScenesAndSamples(NuScenesTables& t) {
   }
 }
 
+// A record whose required link field is absent keeps kNoRow there (a field that is present but empty or
+// dangling is refused while the record is parsed); loadSampleData and SampleBuilder index rows by these
+// fields, so an absent one is refused here (found by fuzz/tables_fuzzer).
+template <class Row>
+void requireLink(const Table<Row>& table, uint32_t Row::*field, const std::string& file,
+                 std::string_view tableName, std::string_view fieldName) {
+  for (const Row& r : table.rows) {
+    if (r.*field == kNoRow) {
+      throw fileError(file, std::string(tableName) + " " + r.token + ": no " + std::string(fieldName));
+    }
+  }
+}
+
 // sample_data of the chosen channel only; its ego_pose tokens are resolved by loadEgoPoses.
 std::vector<std::string> loadSampleData(NuScenesTables& t) {
+  requireLink(t.calibratedSensor, &CalibratedSensorRow::sensor, t.file("calibrated_sensor"),
+              "calibrated_sensor", "sensor_token");
   std::vector<bool> keepSensor(t.calibratedSensor.rows.size());
   for (size_t i = 0; i < keepSensor.size(); ++i) {
     keepSensor[i] = t.sensor.rows[t.calibratedSensor.rows[i].sensor].channel == t.channel;
@@ -294,6 +309,8 @@ void loadMaps(NuScenesTables& t) {
 }
 
 void buildReverseIndices(NuScenesTables& t) {
+  requireLink(t.instance, &InstanceRow::category, t.file("instance"), "instance", "category_token");
+  requireLink(t.sample, &SampleRow::scene, t.file("sample"), "sample", "scene_token");
   t.sampleKeyframe.assign(t.sample.rows.size(), kNoRow);
   for (uint32_t i = 0; i < t.sampleData.rows.size(); ++i) {
     const SampleDataRow& sd = t.sampleData.rows[i];

@@ -1,0 +1,21 @@
+// .safetensors through loadSafetensors, from a file.
+#include <cstddef>
+#include <cstdint>
+
+#include "FuzzSupport.h"
+#include "SeedTensors.h"
+#include "checkpoint/Safetensors.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  cpq::fuzz::maybeWriteSeeds([](const std::filesystem::path& dir) {
+    for (int i = 0; i < 3; ++i)
+      cpq::fuzz::writeFile(dir / ("cpq_" + std::to_string(i) + ".safetensors"),
+                           cpq::serializeSafetensors(cpq::fuzz::seedStateDict(i), {{"format", "pt"}}));
+  });
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string path = cpq::fuzz::writeInput("input.safetensors", data, size);
+  return cpq::fuzz::expectOnlyCpqErrors([&] { (void)cpq::loadSafetensors(path); });
+}
