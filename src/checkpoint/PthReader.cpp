@@ -2,8 +2,10 @@
 
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/versions.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -42,7 +44,19 @@ uint64_t readLE(const char* p, int n) {
   return v;
 }
 
-// The sum of the records' declared uncompressed sizes; throws once it passes fileSize.
+uint32_t crc32(const std::string& bytes) {
+  uint32_t c = 0xffffffffu;
+  for (unsigned char b : bytes) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+// The sum of the records' declared uncompressed sizes; throws once it passes fileSize. Also checks what
+// PyTorchStreamReader's constructor checks (a record in a folder, a readable version record within the
+// supported range): libtorch 1.13 leaks its zip state when that constructor throws (found by
+// fuzz/pth_fuzzer), so such files are refused here first.
 uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::string& path) {
   const auto bad = [&](const std::string& problem) {
     return fileError(path, "not a readable PyTorch zip checkpoint: " + problem);
@@ -85,6 +99,11 @@ uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::st
   const std::string cd = readAt(cdOffset, cdSize);
   uint64_t total = 0;
   size_t pos = 0;
+  std::string prefix;  // the folder of the first record (torch.save: the archive name)
+  struct Version {
+    bool found = false;
+    uint64_t method = 0, crc = 0, compSize = 0, size = 0, localHeader = 0;
+  } version, dataVersion;
   for (uint64_t i = 0; i < entries; ++i) {
     if (cd.size() - pos < 46 || readLE(cd.data() + pos, 4) != 0x02014b50)
       throw bad("broken central directory");
@@ -109,6 +128,41 @@ uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::st
     }
     total += size;
     pos += 46 + nameLen + extraLen + commentLen;
+    if (i == 0) {
+      const size_t slash = name.find('/');
+      if (slash == std::string::npos)
+        throw bad("its first record is not in a folder (not written by torch.save)");
+      prefix = name.substr(0, slash + 1);
+    }
+    Version* v = name == prefix + "version"         ? &version
+                 : name == prefix + ".data/version" ? &dataVersion
+                                                    : nullptr;
+    if (v && !v->found) {
+      *v = Version{true, readLE(h + 10, 2), readLE(h + 16, 4), readLE(h + 20, 4), size, readLE(h + 42, 4)};
+    }
+  }
+  if (entries == 0) throw bad("the zip holds no records");
+  // PyTorchStreamReader reads .data/version when present, else version.
+  const Version& v = dataVersion.found ? dataVersion : version;
+  if (!v.found) throw bad("no version record");
+  if (v.method != 0 || v.compSize != v.size || v.size > 32)
+    throw bad("the version record is not a short stored record");
+  const std::string local = readAt(v.localHeader, 30);
+  if (readLE(local.data(), 4) != 0x04034b50) throw bad("the version record's local header is broken");
+  const std::string text =
+      readAt(v.localHeader + 30 + readLE(local.data() + 26, 2) + readLE(local.data() + 28, 2), v.size);
+  if (crc32(text) != v.crc) throw bad("the version record fails its CRC");
+  const size_t digits = text.find_first_not_of(" \t\n\r");
+  uint64_t number = 0;
+  bool ok = digits != std::string::npos && std::isdigit(static_cast<unsigned char>(text[digits]));
+  for (size_t i = digits; ok && i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    number = number * 10 + static_cast<uint64_t>(text[i] - '0');
+    ok = number <= caffe2::serialize::kMaxSupportedFileFormatVersion;
+  }
+  if (!ok || number < caffe2::serialize::kMinSupportedFileFormatVersion) {
+    throw fileError(path, "zip format version '" + text + "' is not one libtorch " + "reads (" +
+                              std::to_string(caffe2::serialize::kMinSupportedFileFormatVersion) + " to " +
+                              std::to_string(caffe2::serialize::kMaxSupportedFileFormatVersion) + ")");
   }
   return total;
 }
