@@ -102,7 +102,7 @@ uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::st
   std::string prefix;  // the folder of the first record (torch.save: the archive name)
   struct Version {
     bool found = false;
-    uint64_t method = 0, crc = 0, compSize = 0, size = 0, localHeader = 0;
+    uint64_t flags = 0, method = 0, crc = 0, compSize = 0, size = 0, localHeader = 0;
   } version, dataVersion;
   for (uint64_t i = 0; i < entries; ++i) {
     if (cd.size() - pos < 46 || readLE(cd.data() + pos, 4) != 0x02014b50)
@@ -138,14 +138,16 @@ uint64_t checkZipRecordSizes(std::ifstream& in, uint64_t fileSize, const std::st
                  : name == prefix + ".data/version" ? &dataVersion
                                                     : nullptr;
     if (v && !v->found) {
-      *v = Version{true, readLE(h + 10, 2), readLE(h + 16, 4), readLE(h + 20, 4), size, readLE(h + 42, 4)};
+      *v = Version{true, readLE(h + 8, 2), readLE(h + 10, 2), readLE(h + 16, 4), readLE(h + 20, 4),
+                   size, readLE(h + 42, 4)};
     }
   }
   if (entries == 0) throw bad("the zip holds no records");
   // PyTorchStreamReader reads .data/version when present, else version.
   const Version& v = dataVersion.found ? dataVersion : version;
   if (!v.found) throw bad("no version record");
-  if (v.method != 0 || v.compSize != v.size || v.size > 32)
+  // General-purpose flags miniz refuses to extract: encrypted (bits 0, 6), patch data (bit 5).
+  if ((v.flags & 0x61) != 0 || v.method != 0 || v.compSize != v.size || v.size > 32)
     throw bad("the version record is not a short stored record");
   const std::string local = readAt(v.localHeader, 30);
   if (readLE(local.data(), 4) != 0x04034b50) throw bad("the version record's local header is broken");
