@@ -10,8 +10,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // A few small documents beside configs/*.yaml: the smallest keys, wrong types, anchors and aliases.
   cpq::fuzz::maybeWriteSeeds([](const std::filesystem::path& dir) {
     cpq::fuzz::writeFile(dir / "empty.yaml", "");
-    cpq::fuzz::writeFile(dir / "types.yaml", "model:\n  pts_voxel_encoder: [1, 2]\npoint_cloud_range: {a: 1}\n");
-    cpq::fuzz::writeFile(dir / "alias.yaml", "base: &b\n  x: [0.2, 0.2, 8.0]\nvoxel_size: *b\nclass_names: [car, ~]\n");
+    cpq::fuzz::writeFile(dir / "types.yaml",
+                         "model:\n  pts_voxel_encoder: [1, 2]\npoint_cloud_range: {a: 1}\n");
+    cpq::fuzz::writeFile(dir / "alias.yaml",
+                         "base: &b\n  x: [0.2, 0.2, 8.0]\nvoxel_size: *b\nclass_names: [car, ~]\n");
   });
   return 0;
 }

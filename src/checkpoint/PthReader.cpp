@@ -245,9 +245,9 @@ at::Tensor buildTensor(const PickleTree& tree, const PickleTensor& t, StorageCac
   const uint64_t bytes = static_cast<uint64_t>(numel) * c10::elementSize(outType);
   if (bytes > budget) {
     throw fileError(path, "tensor " + name + " " + shapeString(t.sizes) +
-                              " would take the tensors materialised from this checkpoint past " +
+                              " would take the tensors materialised from this checkpoint past max(" +
                               std::to_string(kMaterialiseFactor) +
-                              " times its size (views of one storage repeated under many names?)");
+                              " x file size, 64 MiB) (views of one storage repeated under many names?)");
   }
   budget -= bytes;
   if (t.dtype == at::kBool) checkBoolRecord(rec, path, name);
