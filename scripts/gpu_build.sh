@@ -4,7 +4,6 @@
 # that need no Node.js, the CUDA numerics suite (tests/gpu) included and required to find the GPU. See
 # docs/gpu.md for how the packages are fetched and carried.
 #   scripts/gpu_build.sh [ctest args...]     (GPU_SKIP_TESTS=1: build only)
-#   GPU_SANITIZE=1 scripts/gpu_build.sh      (scripts/sanitize.sh against the same libraries, 16 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +11,6 @@ mkdir -p .deps
 for f in .deps-debs/*.deb; do dpkg -x "$f" .deps; done
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 export LD_LIBRARY_PATH="$PWD/.deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-if [ "${GPU_SANITIZE:-0}" = 1 ]; then
-  # CUDA under AddressSanitizer is not supported; the CPU suites run sanitized, tests/gpu unsanitized.
-  export SANITIZE_SKIP_SETUP=1 CPQ_PREFIX_PATH="$PWD/.deps/usr;$TORCH_PREFIX"
-  export SANITIZE_SKIP_TESTS=${GPU_SKIP_TESTS:-0}
-  exec scripts/sanitize.sh -E 'export_ort|gpu' "$@"
-fi
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$PWD/.deps/usr;$TORCH_PREFIX" -DCPQ_BUILD_BENCH=OFF

@@ -45,7 +45,10 @@ TEST(FailureMessageTest, JsonTypeAndParseErrors) {
   const std::string type =
       messageOf([] { (void)nlohmann::json::parse(R"({"amax": "1.0"})")["amax"].get<float>(); });
   EXPECT_EQ(type.rfind("error: JSON: ", 0), 0u) << type;
-  const std::string parse = messageOf([] { (void)nlohmann::json::parse("{\"a\": "); });
+  const std::string parse = messageOf([] {
+    const nlohmann::json truncated = nlohmann::json::parse("{\"a\": ");
+    EXPECT_TRUE(truncated.is_null());  // not reached: parse throws
+  });
   EXPECT_EQ(parse.rfind("error: JSON: ", 0), 0u) << parse;
 }
 

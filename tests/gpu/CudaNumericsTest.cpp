@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -186,8 +187,22 @@ TEST(CudaHistogramCalibration, SameCountsAndAmaxAsTheCpu) {
   }
 }
 
-// The demo model on a demo sweep: CUDA and CPU convolutions sum in different orders (and cuDNN may pick
-// other algorithms), so the network agrees within a tolerance, not bit for bit.
+// The demo model on a demo sweep. CUDA and CPU convolutions sum in different orders, and by default torch
+// runs cuDNN convolutions in TF32 (10-bit mantissa inputs), so the network agrees within a tolerance, not
+// bit for bit. With TF32 off the logits agree to 1e-3; with the default TF32 (what `--device cuda` runs
+// and what the GPU results used) measured on an H200 2026-12-03: max |logit difference| 0.037, bounded
+// here by 0.1, and the same confident detections.
+HeadOutputs demoNetwork(InferencePipeline& p, const at::Tensor& cloud) { return p.forwardNetwork({cloud}); }
+
+double maxLogitDifference(const HeadOutputs& a, const HeadOutputs& b) {
+  double worst = 0;
+  for (size_t t = 0; t < a.size(); ++t) {
+    worst = std::max(worst, (a[t].heatmap - b[t].heatmap.cpu()).abs().max().item<double>());
+    worst = std::max(worst, (boxChannels(a[t]) - boxChannels(b[t]).cpu()).abs().max().item<double>());
+  }
+  return worst;
+}
+
 TEST(CudaInference, DemoModelAgreesWithTheCpu) {
   REQUIRE_CUDA();
   const CenterPointConfig cfg = loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/demo.yaml");
@@ -195,26 +210,34 @@ TEST(CudaInference, DemoModelAgreesWithTheCpu) {
   InferencePipeline cpu(cfg, loadCenterPoint(cfg, ckpt), at::kCPU);
   InferencePipeline cuda(cfg, loadCenterPoint(cfg, ckpt), at::Device(at::kCUDA));
   const at::Tensor cloud = makeDemoCloud(DemoCloudOptions{}, 11);
-  const HeadOutputs a = cpu.forwardNetwork({cloud}), b = cuda.forwardNetwork({cloud});
-  ASSERT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (size_t t = 0; t < a.size(); ++t) {
-    const at::Tensor ha = a[t].heatmap, hb = b[t].heatmap.cpu();
-    worst = std::max(worst, (ha - hb).abs().max().item<double>());
-    EXPECT_TRUE(at::allclose(hb, ha, 1e-3, 1e-3)) << "task " << t << " heatmap";
-    EXPECT_TRUE(at::allclose(boxChannels(b[t]).cpu(), boxChannels(a[t]), 1e-3, 1e-3))
-        << "task " << t << " boxes";
-  }
-  RecordProperty("max_heatmap_logit_difference", std::to_string(worst));
-  std::cout << "max |heatmap logit CUDA - CPU| = " << worst << "\n";
+  const HeadOutputs ref = demoNetwork(cpu, cloud);
+
+  auto& ctx = at::globalContext();
+  const bool tf32 = ctx.allowTF32CuDNN();
+  ctx.setAllowTF32CuDNN(false);
+  const double strict = maxLogitDifference(ref, demoNetwork(cuda, cloud));
+  ctx.setAllowTF32CuDNN(tf32);
+  const double byDefault = maxLogitDifference(ref, demoNetwork(cuda, cloud));
+  std::cout << "max |CUDA - CPU| over heatmap and box channels: " << strict << " without TF32, " << byDefault
+            << " with torch's default (TF32 " << (tf32 ? "on" : "off") << ")\n";
+  RecordProperty("max_difference_fp32", std::to_string(strict));
+  RecordProperty("max_difference_default", std::to_string(byDefault));
+  EXPECT_LT(strict, 1e-3);
+  EXPECT_LT(byDefault, 0.1);
+
+  // Every confident CPU detection has a CUDA one of the same class within 5 cm, score within 0.01.
   const auto da = cpu.run(cloud), db = cuda.run(cloud);
-  ASSERT_EQ(da.size(), db.size());
-  for (size_t i = 0; i < da.size(); ++i) {
-    EXPECT_EQ(da[i].label, db[i].label);
-    EXPECT_NEAR(da[i].score, db[i].score, 1e-4);
-    EXPECT_NEAR(da[i].x, db[i].x, 1e-3);
-    EXPECT_NEAR(da[i].y, db[i].y, 1e-3);
+  int confident = 0;
+  for (const Detection& d : da) {
+    if (d.score < 0.3f) continue;
+    ++confident;
+    bool matched = false;
+    for (const Detection& e : db)
+      matched = matched || (e.label == d.label && std::hypot(e.x - d.x, e.y - d.y) < 0.05f &&
+                            std::abs(e.score - d.score) < 0.01f);
+    EXPECT_TRUE(matched) << "CPU detection at (" << d.x << ", " << d.y << ") score " << d.score;
   }
+  EXPECT_GT(confident, 0);
 }
 
 }  // namespace
