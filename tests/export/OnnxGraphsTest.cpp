@@ -1,4 +1,4 @@
-// The two exported graphs: names, order, shapes and symbolic dims of the spec, the ONNX checker and strict
+// The two exported graphs: names, order, shapes and symbolic dims of docs/onnx_export.md, the ONNX checker and strict
 // shape inference, folded and y-axis-reference weights, and byte-for-byte determinism.
 #include <gtest/gtest.h>
 #include <onnx/checker.h>

@@ -84,7 +84,7 @@ std::optional<int64_t> axisAttr(const onnx::NodeProto& n) {
   return std::nullopt;
 }
 
-// amax / 127 as float32 division per value, 1.0 for a dead amax: what the spec says the scale is.
+// amax / 127 as float32 division per value, 1.0 for a dead amax: the scale as docs/export_int8.md states it.
 at::Tensor expectedScale(const at::Tensor& amax) {
   const at::Tensor a = amax.detach().to(at::kFloat).contiguous().reshape({-1});
   at::Tensor s = at::empty_like(a);

@@ -174,7 +174,7 @@ TEST_P(OrtParityTest, BothFilesMatchTheLibtorchForward) {
   std::cout << "[ " << pc.config << (pc.autoware ? " autoware" : " default") << " ] pillar_features rel_l2 "
             << encErr << "\n";
 
-  // Backbone + neck + head: spatial_features -> the six outputs, in the spec's order.
+  // Backbone + neck + head: spatial_features -> the six outputs, in docs/onnx_export.md's order.
   const std::vector<std::string> headOut =
       runOrt(path("onnx/pts_backbone_neck_head_centerpoint.onnx"),
              "spatial_features=" + (dump / "spatial_features.npy").string(), path("ort_head"));
