@@ -1,5 +1,5 @@
-// The two exported graphs: names, order, shapes and symbolic dims of docs/onnx_export.md, the ONNX checker and strict
-// shape inference, folded and y-axis-reference weights, and byte-for-byte determinism.
+// The two exported graphs: names, order, shapes and symbolic dims of docs/onnx_export.md, the ONNX checker
+// and strict shape inference, folded and y-axis-reference weights, and byte-for-byte determinism.
 #include <gtest/gtest.h>
 #include <onnx/checker.h>
 
