@@ -220,7 +220,10 @@ TEST(Calibration, EveryQuantizerGetsAnAmaxAndTheModelQuantizes) {
   ASSERT_EQ(c.layers.size(), quantizedLayers(*c.model).size());
   for (const auto& l : c.layers) {
     EXPECT_GT(l.inputAmax, 0) << l.layer;
-    EXPECT_LE(l.inputAmax, l.inputStats.maxAbs * (1 + 1e-6)) << l.layer;
+    // An amax is a bin centre: when later batches grew the histogram (same width, more bins), the last
+    // centre can lie up to half a bin above the largest |x|, and a bin is at most 1/2048 of that max (the
+    // clang -O1 sanitizer build picked such a centre: 8.21075 for a max of 8.21039).
+    EXPECT_LE(l.inputAmax, l.inputStats.maxAbs * (1 + 0.5 / 2048) * (1 + 1e-6)) << l.layer;
     EXPECT_EQ(l.method, "histogram+mse");
   }
   for (const auto& [name, layer] : quantizedLayers(*c.model)) {
