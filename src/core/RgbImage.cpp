@@ -1,6 +1,7 @@
 #include "core/RgbImage.h"
 
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "core/AtomicFile.h"
@@ -15,36 +16,14 @@ namespace cpq {
 #ifdef CPQ_HAVE_PNG
 bool pngSupported() { return true; }
 
-void writePng(const std::string& path, const RgbImage& image) {
-  writeFileAtomically(path, [&](const std::string& tmp) {
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw fileError(tmp, "cannot be opened for writing");
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    if (!png || !info || setjmp(png_jmpbuf(png))) {
-      png_destroy_write_struct(&png, &info);
-      std::fclose(f);
-      throw fileError(path, "PNG encoding failed");
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, image.width, image.height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int r = 0; r < image.height; ++r)
-      png_write_row(png, const_cast<png_bytep>(&image.rgb[3 * static_cast<size_t>(r) * image.width]));
-    png_write_end(png, nullptr);
-    png_destroy_write_struct(&png, &info);
-    if (std::fclose(f) != 0) throw fileError(path, "cannot be written");
-  });
-}
+namespace {
 
-void writeGrayPng(const std::string& path, int width, int height,
-                  const std::function<void(int row, uint8_t* pixels)>& fillRow) {
-  if (width <= 0 || height <= 0)
-    throw fileError(path,
-                    "cannot write an empty " + std::to_string(width) + "x" + std::to_string(height) + " PNG");
+// One 8-bit PNG written row by row through writeFileAtomically; runFilter false: no row filter and
+// deflate level 6 (masks are long runs, for which deflate alone does well).
+void writePngRows(const std::string& path, int width, int height, int colorType, size_t rowBytes,
+                  bool runFilter, const std::function<void(int row, uint8_t* pixels)>& fillRow) {
   writeFileAtomically(path, [&](const std::string& tmp) {
-    std::vector<uint8_t> row(static_cast<size_t>(width));
+    std::vector<uint8_t> row(rowBytes);
     FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw fileError(tmp, "cannot be opened for writing");
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
@@ -55,10 +34,12 @@ void writeGrayPng(const std::string& path, int width, int height,
       throw fileError(path, "PNG encoding failed");
     }
     png_init_io(png, f);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);  // masks are runs: deflate alone does well
-    png_set_compression_level(png, 6);
-    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (!runFilter) {
+      png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+      png_set_compression_level(png, 6);
+    }
+    png_set_IHDR(png, info, width, height, 8, colorType, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     try {
       for (int r = 0; r < height; ++r) {
@@ -74,6 +55,25 @@ void writeGrayPng(const std::string& path, int width, int height,
     png_destroy_write_struct(&png, &info);
     if (std::fclose(f) != 0) throw fileError(path, "cannot be written");
   });
+}
+
+}  // namespace
+
+void writePng(const std::string& path, const RgbImage& image) {
+  const size_t rowBytes = 3 * static_cast<size_t>(image.width);
+  writePngRows(path, image.width, image.height, PNG_COLOR_TYPE_RGB, rowBytes, /*runFilter=*/true,
+               [&](int r, uint8_t* pixels) {
+                 std::memcpy(pixels, &image.rgb[rowBytes * static_cast<size_t>(r)], rowBytes);
+               });
+}
+
+void writeGrayPng(const std::string& path, int width, int height,
+                  const std::function<void(int row, uint8_t* pixels)>& fillRow) {
+  if (width <= 0 || height <= 0)
+    throw fileError(path,
+                    "cannot write an empty " + std::to_string(width) + "x" + std::to_string(height) + " PNG");
+  writePngRows(path, width, height, PNG_COLOR_TYPE_GRAY, static_cast<size_t>(width), /*runFilter=*/false,
+               fillRow);
 }
 
 GrayImage readGrayPng(const std::string& path) {
