@@ -2,8 +2,8 @@
 // Helpers shared by the checkpoint tests: scratch files and comparisons against expected.json entries.
 #include <gtest/gtest.h>
 
-#include "support/TempRoot.h"
 #include <unistd.h>
+#include "support/TempRoot.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +17,26 @@
 #include "core/Error.h"
 
 namespace cpq::test {
+
+// Builds pickles opcode by opcode (string literals with \x escapes and NULs are too error-prone).
+struct Pk {
+  std::string s;
+  Pk& op(int c) {
+    s.push_back(static_cast<char>(c));
+    return *this;
+  }
+  Pk& raw(const std::string& t) {
+    s += t;
+    return *this;
+  }
+  Pk& le(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) op(static_cast<int>((v >> (8 * i)) & 0xff));
+    return *this;
+  }
+  Pk& str(const std::string& t) { return op('X').le(t.size(), 4).raw(t); }
+  Pk& global(const std::string& m, const std::string& n) { return op('c').raw(m + "\n" + n + "\n"); }
+  Pk& integer(int64_t v) { return op('J').le(static_cast<uint64_t>(v), 4); }
+};
 
 inline std::string checkpointDataDir() { return std::string(CPQ_TEST_DATA_DIR) + "/checkpoint"; }
 

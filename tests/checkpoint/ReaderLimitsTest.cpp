@@ -19,27 +19,8 @@ namespace cpq {
 namespace {
 
 using test::expectErrorContaining;
+using test::Pk;
 using test::ScratchDir;
-
-// Builds pickles opcode by opcode.
-struct Pk {
-  std::string s;
-  Pk& op(int c) {
-    s.push_back(static_cast<char>(c));
-    return *this;
-  }
-  Pk& raw(const std::string& t) {
-    s += t;
-    return *this;
-  }
-  Pk& le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) op(static_cast<int>((v >> (8 * i)) & 0xff));
-    return *this;
-  }
-  Pk& str(const std::string& t) { return op('X').le(t.size(), 4).raw(t); }
-  Pk& global(const std::string& m, const std::string& n) { return op('c').raw(m + "\n" + n + "\n"); }
-  Pk& integer(int64_t v) { return op('J').le(static_cast<uint64_t>(v), 4); }
-};
 
 // A torch.save zip holding data.pkl and the given data/<key> records.
 std::string zipWith(const std::string& pkl, const std::vector<std::pair<std::string, std::string>>& records) {

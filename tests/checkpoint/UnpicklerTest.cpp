@@ -15,25 +15,7 @@ namespace {
 
 using K = PickleValue::Kind;
 using test::expectErrorContaining;
-
-// Builds pickles opcode by opcode (string literals with \x escapes and NULs are too error-prone).
-struct Pk {
-  std::string s;
-  Pk& op(int c) {
-    s.push_back(static_cast<char>(c));
-    return *this;
-  }
-  Pk& raw(const std::string& t) {
-    s += t;
-    return *this;
-  }
-  Pk& le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) op(static_cast<int>((v >> (8 * i)) & 0xff));
-    return *this;
-  }
-  Pk& str(const std::string& t) { return op('X').le(t.size(), 4).raw(t); }
-  Pk& global(const std::string& m, const std::string& n) { return op('c').raw(m + "\n" + n + "\n"); }
-};
+using test::Pk;
 
 // data.pkl of a real torch.save checkpoint.
 std::string dataPkl(const std::string& pthPath) {
