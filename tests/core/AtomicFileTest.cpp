@@ -10,6 +10,7 @@
 
 #include "core/AtomicFile.h"
 #include "core/Error.h"
+#include "support/ErrorMessage.h"
 
 namespace fs = std::filesystem;
 
@@ -20,15 +21,6 @@ fs::path freshDir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const cpq::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -58,7 +50,7 @@ TEST(AtomicFileTest, FailedWriteLeavesTheOldFileAndNoTemporary) {
 
 TEST(AtomicFileTest, UnwritableTargetNamesTheFile) {
   const std::string path = "/nonexistent_cpq_dir/sub/out.txt";
-  const std::string message = errorOf([&] { cpq::writeStringAtomically(path, "x"); });
+  const std::string message = cpq::testing::errorMessageOf([&] { cpq::writeStringAtomically(path, "x"); });
   EXPECT_NE(message.find(path), std::string::npos) << message;
 }
 
@@ -67,13 +59,14 @@ TEST(AtomicFileTest, RefusesToOverwriteWithoutTheFlag) {
   const std::string path = (dir / "a.txt").string();
   EXPECT_NO_THROW(cpq::refuseToOverwrite(path, false));  // absent: fine
   cpq::writeStringAtomically(path, "x");
-  const std::string message = errorOf([&] { cpq::refuseToOverwrite(path, false); });
+  const std::string message = cpq::testing::errorMessageOf([&] { cpq::refuseToOverwrite(path, false); });
   EXPECT_NE(message.find(path), std::string::npos);
   EXPECT_NE(message.find("--overwrite"), std::string::npos);
   EXPECT_NO_THROW(cpq::refuseToOverwrite(path, true));
 }
 
 TEST(AtomicFileTest, MissingFileNamesTheFile) {
-  const std::string message = errorOf([] { cpq::readFileToString("/nonexistent_cpq_file.bin"); });
+  const std::string message =
+      cpq::testing::errorMessageOf([] { cpq::readFileToString("/nonexistent_cpq_file.bin"); });
   EXPECT_NE(message.find("/nonexistent_cpq_file.bin"), std::string::npos) << message;
 }

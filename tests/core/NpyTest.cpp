@@ -6,16 +6,12 @@
 
 #include "core/Error.h"
 #include "core/Npy.h"
+#include "support/ErrorMessage.h"
 
 namespace {
 
 std::string errorOf(const std::string& bytes) {
-  try {
-    cpq::decodeNpy(bytes, "probe.npy");
-  } catch (const cpq::Error& e) {
-    return e.what();
-  }
-  return "";
+  return cpq::testing::errorMessageOf([&] { cpq::decodeNpy(bytes, "probe.npy"); });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "core/Error.h"
 #include "core/Npy.h"
+#include "support/ErrorMessage.h"
 
 namespace cpq {
 namespace {
@@ -20,12 +21,7 @@ std::string npy2(const std::string& header, const std::string& data) {
 }
 
 std::string errorOf(const std::string& bytes) {
-  try {
-    decodeNpy(bytes, "hostile.npy");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return testing::errorMessageOf([&] { decodeNpy(bytes, "hostile.npy"); });
 }
 
 TEST(NpyLimits, HeaderIsParsedByHandWithoutRecursionOnItsLength) {

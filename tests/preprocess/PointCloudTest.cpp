@@ -15,6 +15,7 @@
 
 #include "core/AtomicFile.h"
 #include "core/Error.h"
+#include "support/ErrorMessage.h"
 
 namespace cpq {
 namespace {
@@ -44,15 +45,6 @@ class PointCloudTest : public ::testing::Test {
 
   fs::path dir_;
 };
-
-std::string errorMessage(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no cpq::Error>";
-}
 
 TEST_F(PointCloudTest, ReadsRowsAndReplacesRingByTimeLag) {
   const std::string file = writeFloats("two.pcd.bin", {1.5f, -2.0f, 0.25f, 17.0f, 31.0f,  //
@@ -86,7 +78,7 @@ TEST_F(PointCloudTest, OtherColumnCountsKeepXyzIntensity) {
 
 TEST_F(PointCloudTest, TruncatedFileIsAnErrorNamingTheFile) {
   const std::string file = writeFloats("cut.pcd.bin", {1, 2, 3, 4, 5, 6});  // 24 bytes: 1.2 rows
-  const std::string message = errorMessage([&] { readPcdBin(file); });
+  const std::string message = testing::errorMessageOf([&] { readPcdBin(file); });
   EXPECT_NE(message.find(file), std::string::npos) << message;
   EXPECT_NE(message.find("truncated or corrupt point file: 24 bytes is not a multiple of 20"),
             std::string::npos)
@@ -95,7 +87,7 @@ TEST_F(PointCloudTest, TruncatedFileIsAnErrorNamingTheFile) {
 
 TEST_F(PointCloudTest, MissingFileIsAnErrorNamingTheFile) {
   const std::string file = path("absent.pcd.bin");
-  const std::string message = errorMessage([&] { readPcdBin(file); });
+  const std::string message = testing::errorMessageOf([&] { readPcdBin(file); });
   EXPECT_EQ(message.rfind(file + ": ", 0), 0u) << message;
 }
 

@@ -6,6 +6,7 @@
 #include "config/CenterPointConfig.h"
 #include "core/Error.h"
 #include "ptq/QuantRecipe.h"
+#include "support/ErrorMessage.h"
 #include "support/TinyConfig.h"
 
 namespace cpq {
@@ -13,15 +14,6 @@ namespace {
 
 CenterPointConfig withQuantization(const std::string& section) {
   return parseConfig(testing::smallRangeConfigYaml() + "\nquantization:\n" + section, "q.yaml");
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(QuantRecipe, DefaultsAreTheReleaseRecipeWords) {
@@ -49,7 +41,7 @@ TEST(QuantRecipe, EveryWordIsParsedAndDescribed) {
   const OnnxExportOptions o = r.exportOptions();
   EXPECT_EQ(o.inputPrecision, IoPrecision::Fp16);
   EXPECT_EQ(o.outputPrecision, IoPrecision::Fp16);
-  const std::string e = errorOf([&] { r.requireInt8Weights("qat"); });
+  const std::string e = testing::errorMessageOf([&] { r.requireInt8Weights("qat"); });
   EXPECT_NE(e.find("q.yaml: quantization.precision.weights is fp16"), std::string::npos) << e;
   EXPECT_NE(e.find("qat needs int8"), std::string::npos) << e;
   // Max calibration takes the running max whatever amax_method says.
@@ -63,7 +55,7 @@ TEST(QuantRecipe, BadWordsAreAllNamedWithTheirKeys) {
   const CenterPointConfig cfg = withQuantization(
       "  calibration: {method: minmax, amax_method: kl, num_batches: 0, num_bins: 64}\n"
       "  precision: {input: int8, output: bf16, weights: int4}\n  sensitive_layers: [.pts_backbone]\n");
-  const std::string e = errorOf([&] { QuantRecipe::fromConfig(cfg); });
+  const std::string e = testing::errorMessageOf([&] { QuantRecipe::fromConfig(cfg); });
   for (const char* part :
        {"q.yaml: invalid config:", "quantization.calibration.method: 'minmax' is not one of histogram, max",
         "quantization.calibration.amax_method: 'kl' is not one of mse, percentile, entropy",
@@ -77,7 +69,7 @@ TEST(QuantRecipe, BadWordsAreAllNamedWithTheirKeys) {
 
 TEST(QuantRecipe, RemovedKeysAreRefusedByTheConfig) {
   for (const char* key : {"enabled: true", "mode: qat"}) {
-    const std::string e = errorOf([&] { withQuantization(std::string("  ") + key + "\n"); });
+    const std::string e = testing::errorMessageOf([&] { withQuantization(std::string("  ") + key + "\n"); });
     EXPECT_NE(e.find("was removed"), std::string::npos) << key << ": " << e;
   }
 }
@@ -107,11 +99,12 @@ TEST(QuantRecipe, OverridesNameTheCommandAndTheFlag) {
   EXPECT_EQ(base.floatLayers.size(), 1u);  // the base is unchanged
   o = RecipeOverrides{};
   o.method = "kl";
-  EXPECT_EQ(errorOf([&] { base.with(o, "sensitivity"); }),
+  EXPECT_EQ(testing::errorMessageOf([&] { base.with(o, "sensitivity"); }),
             "sensitivity --method must be max, percentile, mse or entropy, not 'kl'");
   o = RecipeOverrides{};
   o.calibrationBatches = -1;
-  EXPECT_EQ(errorOf([&] { base.with(o, "qat"); }), "qat --calibrate-batches must not be negative");
+  EXPECT_EQ(testing::errorMessageOf([&] { base.with(o, "qat"); }),
+            "qat --calibrate-batches must not be negative");
 }
 
 TEST(QuantRecipe, FusionFollowsTheFloatLayers) {
