@@ -108,36 +108,46 @@ EvalBoxes lidarGroundTruth(const std::vector<const SampleInfo*>& samples) {
   return out;
 }
 
-EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
-                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
-                                     const std::string& source) {
-  EvaluationReport report;
-  report.frames = samples.size();
+PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
+                                     const EvaluationOptions& options, const std::string& source) {
+  PreparedEvaluation prepared;
   if (options.nuscenes) {
     const DetectionConfig& cfg = *options.nuscenes;
     const NuScenesGroundTruth gt = nuscenesGroundTruth(samples);
     validatePredictions(predGlobal, gt.boxes, cfg, source);
-    const FilterResult g = filterEvalBoxes(gt.boxes, cfg.classRange, gt.context);
-    const FilterResult p = filterEvalBoxes(predGlobal, cfg.classRange, gt.context);
-    report.nuscenes = evaluateDetection(cfg, g.boxes, p.boxes);
+    prepared.nuscenesConfig = cfg;
+    prepared.nuscenesGt = filterEvalBoxes(gt.boxes, cfg.classRange, gt.context).boxes;
+    prepared.nuscenesPred = filterEvalBoxes(predGlobal, cfg.classRange, gt.context).boxes;
   }
   if (options.rangeBuckets) {
     DetectionConfig checks = DetectionConfig::defaults();
     checks.classNames = options.rangeBuckets->classes;
-    const EvalBoxes gtLidar = lidarGroundTruth(samples);
-    validatePredictions(predGlobal, gtLidar, checks, source);
+    prepared.lidarGt = lidarGroundTruth(samples);
+    validatePredictions(predGlobal, prepared.lidarGt, checks, source);
     std::unordered_map<std::string, const SampleInfo*> byToken;
     for (const SampleInfo* s : samples) byToken[s->token] = s;
-    EvalBoxes predLidar;
     for (const auto& token : predGlobal.sampleTokens()) {
       auto it = byToken.find(token);
       if (it == byToken.end())
         throw Error(source + ": sample token " + token + " is not a sample of the evaluated split");
-      predLidar.addSample(token);
-      for (const EvalBox& b : predGlobal[token]) predLidar.add(globalToLidar(b, *it->second));
+      prepared.lidarPred.addSample(token);
+      for (const EvalBox& b : predGlobal[token]) prepared.lidarPred.add(globalToLidar(b, *it->second));
     }
-    report.t4 = evaluateRangeBucketed(*options.rangeBuckets, gtLidar, predLidar);
+    prepared.rangeBuckets = options.rangeBuckets;
   }
+  return prepared;
+}
+
+EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
+                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
+                                     const std::string& source) {
+  const PreparedEvaluation prepared = prepareEvaluation(samples, predGlobal, options, source);
+  EvaluationReport report;
+  report.frames = samples.size();
+  if (prepared.nuscenesConfig)
+    report.nuscenes = evaluateDetection(*prepared.nuscenesConfig, prepared.nuscenesGt, prepared.nuscenesPred);
+  if (prepared.rangeBuckets)
+    report.t4 = evaluateRangeBucketed(*prepared.rangeBuckets, prepared.lidarGt, prepared.lidarPred);
   return report;
 }
 

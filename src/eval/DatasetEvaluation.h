@@ -47,6 +47,19 @@ NuScenesGroundTruth nuscenesGroundTruth(const std::vector<const SampleInfo*>& sa
 // GT of the given samples in the lidar frame, named by the dataset's class mapping (GtBox::className).
 EvalBoxes lidarGroundTruth(const std::vector<const SampleInfo*>& samples);
 
+// The boxes each metric scores, as evaluatePredictions prepares them: nuScenes GT and predictions in the
+// global frame after the devkit's filters; range-bucket GT and predictions in the lidar frame. GT holds
+// every sample in the given order (also those without boxes).
+struct PreparedEvaluation {
+  std::optional<DetectionConfig> nuscenesConfig;
+  EvalBoxes nuscenesGt, nuscenesPred;
+  std::optional<RangeBucketConfig> rangeBuckets;
+  EvalBoxes lidarGt, lidarPred;
+};
+// Validates the predictions as the devkit does (`source` names them in messages) and prepares them.
+PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
+                                     const EvaluationOptions& options, const std::string& source);
+
 // Scores global-frame predictions over exactly these samples. `source` names the predictions in messages
 // (a results file path, or "model predictions"); predictions are validated as the devkit does.
 EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
