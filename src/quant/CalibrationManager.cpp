@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/Error.h"
+#include "quant/HistogramCalibrator.h"
 #include "quant/QuantInsertion.h"
 
 namespace cpq {
@@ -90,6 +91,13 @@ std::vector<LayerCalibration> CalibrationManager::finish(const AmaxOptions& opti
       }
     }
     lc.inputAmax = in->amax().item<double>();
+    if (const auto* hist = dynamic_cast<const HistogramCalibrator*>(in->calibrator());
+        hist != nullptr && hist->numBins() > 0) {
+      lc.inputHistogram.counts = hist->counts();
+      lc.inputHistogram.edges = hist->edges();
+      lc.inputHistogram.numBits = in->descriptor().numBits;
+      lc.inputHistogram.isUnsigned = in->descriptor().isUnsigned;
+    }
     if (o.layer) {
       // Weights: max calibration of the tensor itself (per channel), no data needed.
       w->enableCalibration();

@@ -16,6 +16,18 @@
 
 namespace cpq {
 
+// The |x| histogram an input amax was searched on, in AmaxSearch's layout (counts[j] holds the values in
+// [edges[j], edges[j+1])), with the quantization levels the mse / entropy searches assume; kept so that
+// reports can show it and what the other searches would have chosen. Empty for max calibration and for a
+// dead (all-zero) input.
+struct InputHistogram {
+  std::vector<double> counts;
+  std::vector<double> edges;  // counts.size() + 1
+  int numBits = 8;
+  bool isUnsigned = false;
+  bool empty() const { return counts.empty(); }
+};
+
 struct LayerCalibration {
   std::string layer;      // AWML module name
   std::string layerType;  // Conv2d | ConvTranspose2d | Linear | Add | Concat
@@ -23,7 +35,8 @@ struct LayerCalibration {
   double inputAmax = 0;
   at::Tensor weightAmax;  // per channel (or scalar), CPU float32; undefined for Add / Concat
   CalibrationStats inputStats;
-  bool sawOnlyZeros = false;  // warned; amax from max (0: the layer's input is dead)
+  bool sawOnlyZeros = false;      // warned; amax from max (0: the layer's input is dead)
+  InputHistogram inputHistogram;  // histogram calibration only
 };
 
 class CalibrationManager {
