@@ -85,11 +85,7 @@ void ResampledMetrics::addMetric(const std::string& name, const std::vector<std:
   Metric m;
   m.minRecall = minRecall;
   m.minPrecision = minPrecision;
-  for (const auto& cls : classes) {
-    std::vector<FrameMatches> perTh;
-    for (double th : distThs) perTh.push_back(matchFrames(gt, pred, cls, th));
-    m.perClass.push_back(std::move(perTh));
-  }
+  for (const auto& cls : classes) m.perClass.push_back(matchFrames(gt, pred, cls, distThs));
   names_.push_back(name);
   metrics_.push_back(std::move(m));
 }
@@ -102,11 +98,8 @@ std::vector<double> ResampledMetrics::evaluate(const std::vector<uint32_t>& weig
   for (const Metric& m : metrics_) {
     // The same reductions as evaluateRangeBucketed / evaluateDetection: mean over thresholds, then classes.
     std::vector<double> classMeans;
-    for (const auto& perTh : m.perClass) {
-      std::vector<double> aps;
-      for (const FrameMatches& fm : perTh) aps.push_back(resampledAp(fm, weights, m.minRecall, m.minPrecision, scratch));
-      classMeans.push_back(npc::mean(aps));
-    }
+    for (const FrameMatches& fm : m.perClass)
+      classMeans.push_back(npc::mean(resampledAps(fm, weights, m.minRecall, m.minPrecision, scratch)));
     out.push_back(npc::mean(classMeans));
   }
   return out;

@@ -70,7 +70,7 @@ class ResampledMetrics {
 
  private:
   struct Metric {
-    std::vector<std::vector<FrameMatches>> perClass;  // class -> threshold -> matches
+    std::vector<FrameMatches> perClass;  // every threshold of a class in one
     double minRecall = 0.1, minPrecision = 0.1;
   };
   void addMetric(const std::string& name, const std::vector<std::string>& classes,

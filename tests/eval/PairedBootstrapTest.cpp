@@ -111,13 +111,13 @@ TEST(FrameMatches, UnitWeightsGiveTheDevkitAp) {
   const Scenario s = makeScenario(40, 1);
   const std::vector<uint32_t> ones(40, 1);
   ApScratch scratch;
+  const std::vector<double> ths{0.5, 1.0, 2.0, 4.0};
   for (const auto& cls : kClasses)
-    for (double th : {0.5, 1.0, 2.0, 4.0})
-      for (const EvalBoxes* pred : {&s.predA, &s.predB}) {
-        const double expected = calcAp(accumulate(s.gt, *pred, cls, th), 0.1, 0.1);
-        EXPECT_EQ(resampledAp(matchFrames(s.gt, *pred, cls, th), ones, 0.1, 0.1, scratch), expected)
-            << cls << " @ " << th;
-      }
+    for (const EvalBoxes* pred : {&s.predA, &s.predB}) {
+      const std::vector<double> aps = resampledAps(matchFrames(s.gt, *pred, cls, ths), ones, 0.1, 0.1, scratch);
+      for (size_t t = 0; t < ths.size(); ++t)
+        EXPECT_EQ(aps[t], calcAp(accumulate(s.gt, *pred, cls, ths[t]), 0.1, 0.1)) << cls << " @ " << ths[t];
+    }
 }
 
 TEST(FrameMatches, TiedScoresOfOneFrameRepeatAsABlock) {
@@ -128,14 +128,14 @@ TEST(FrameMatches, TiedScoresOfOneFrameRepeatAsABlock) {
   gt.add(box("t", "car", 30, 0, -1, 5));
   pred.add(box("t", "car", 10.1, 0, 0.5, -1));  // TP
   pred.add(box("t", "car", 20, 0, 0.5, -1));    // FP, later in results order: first in the devkit's order
-  const FrameMatches m = matchFrames(gt, pred, "car", 2.0);
+  const FrameMatches m = matchFrames(gt, pred, "car", {2.0});
   EXPECT_EQ(m.tp, (std::vector<uint8_t>{0, 1}));
   EXPECT_EQ(m.blockEnd, (std::vector<uint32_t>{2}));
   EXPECT_EQ(m.gtPerFrame, (std::vector<uint32_t>{2}));
   ApScratch scratch;
-  const double twice = resampledAp(m, {2}, 0.1, 0.1, scratch);
+  const double twice = resampledAps(m, {2}, 0.1, 0.1, scratch)[0];
   EXPECT_EQ(twice, calcAp(accumulate(expand(gt, gt, {2}), expand(pred, gt, {2}), "car", 2.0), 0.1, 0.1));
-  EXPECT_EQ(resampledAp(m, {0}, 0.1, 0.1, scratch), 0.0);  // no GT left: the devkit's no-predictions AP
+  EXPECT_EQ(resampledAps(m, {0}, 0.1, 0.1, scratch)[0], 0.0);  // no GT left: the devkit's no-predictions AP
 }
 
 TEST(PairedBootstrap, ResampledMetricsEqualABruteForceRecomputation) {
