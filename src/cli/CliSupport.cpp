@@ -42,6 +42,13 @@ void writeFolderAtomically(const std::string& dir, bool overwrite,
   }
 }
 
+void addBootstrapOptions(CLI::App* cmd, BootstrapOptions& options) {
+  cmd->add_option("--bootstrap", options.resamples,
+                  "Resamples of the paired bootstrap behind the 95% intervals (100 to 100000)")
+      ->capture_default_str();
+  cmd->add_option("--bootstrap-seed", options.seed, "Seed of the bootstrap resamples")->capture_default_str();
+}
+
 void addWeightOptions(CLI::App* cmd, std::string& checkpoint, bool& randomInit, uint64_t& seed) {
   cmd->add_option("--checkpoint", checkpoint, "Weights (.pth or .safetensors)")->check(CLI::ExistingFile);
   cmd->add_flag("--random-init", randomInit, "Use seeded random weights instead of a checkpoint");

@@ -9,6 +9,7 @@
 
 #include "config/CenterPointConfig.h"
 #include "dataset/DetectionDataset.h"
+#include "eval/PairedBootstrap.h"
 #include "infer/DatasetInference.h"
 #include "model/CenterPoint.h"
 
@@ -23,6 +24,9 @@ void writeFolderAtomically(const std::string& dir, bool overwrite,
                            const std::function<void(const std::string&)>& write);
 
 // --checkpoint / --random-init / --seed: the weight source of every command that runs the model.
+// --bootstrap N (resamples of the paired confidence intervals) and --bootstrap-seed S.
+void addBootstrapOptions(CLI::App* cmd, BootstrapOptions& options);
+
 void addWeightOptions(CLI::App* cmd, std::string& checkpoint, bool& randomInit, uint64_t& seed);
 
 // Exactly one weight source; cpq::Error naming the command otherwise (checked before any work).

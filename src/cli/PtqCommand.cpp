@@ -29,7 +29,7 @@ void runPtqCommand(PtqArgs& a) {
             << a.job.evaluationSplit << "' (" << r.report.settings["method"].get<std::string>() << ", "
             << r.report.floatLayers.size() << " layers float):\n"
             << r.report.consoleTable();
-  spdlog::info("wrote {} (+ .pth, .calib.json, .trt_calib.cache, .report.json, .report.md){}",
+  spdlog::info("wrote {} (+ .pth, .calib.json, .trt_calib.cache, .report.json, .report.md, figures){}",
                r.paths.checkpoint, a.job.onnxDir.empty() ? "" : ", ONNX pair in " + a.job.onnxDir);
 }
 
@@ -53,6 +53,8 @@ void addPtqCommand(CLI::App& app) {
   cmd->add_option("--batch-size", j.calibration.batchSize, "Frames per calibration batch")
       ->capture_default_str();
   cmd->add_option("--max-eval-frames", j.maxEvalFrames, "Evaluate only the first N frames of --eval-split");
+  addBootstrapOptions(cmd, j.bootstrap);
+  cmd->add_flag("--no-figures", [a](int64_t) { a->job.figures = false; }, "Leave the report's PNG figures out");
   cmd->add_option("--sqnr-frames", j.sqnrFrames, "Eval frames for the per-layer SQNR")->capture_default_str();
   cmd->add_flag("--strict", j.calibration.strict,
                 "Refuse when the split has fewer calibration frames than asked");

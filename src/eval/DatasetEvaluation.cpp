@@ -141,9 +141,12 @@ PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& sampl
 EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,
                                      const EvalBoxes& predGlobal, const EvaluationOptions& options,
                                      const std::string& source) {
-  const PreparedEvaluation prepared = prepareEvaluation(samples, predGlobal, options, source);
+  return evaluatePrepared(prepareEvaluation(samples, predGlobal, options, source), samples.size());
+}
+
+EvaluationReport evaluatePrepared(const PreparedEvaluation& prepared, size_t frames) {
   EvaluationReport report;
-  report.frames = samples.size();
+  report.frames = frames;
   if (prepared.nuscenesConfig)
     report.nuscenes = evaluateDetection(*prepared.nuscenesConfig, prepared.nuscenesGt, prepared.nuscenesPred);
   if (prepared.rangeBuckets)

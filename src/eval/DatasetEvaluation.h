@@ -60,6 +60,9 @@ struct PreparedEvaluation {
 PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
                                      const EvaluationOptions& options, const std::string& source);
 
+// The metrics of prepared boxes over `frames` frames.
+EvaluationReport evaluatePrepared(const PreparedEvaluation& prepared, size_t frames);
+
 // Scores global-frame predictions over exactly these samples. `source` names the predictions in messages
 // (a results file path, or "model predictions"); predictions are validated as the devkit does.
 EvaluationReport evaluatePredictions(const std::vector<const SampleInfo*>& samples,

@@ -65,12 +65,7 @@ std::vector<at::Tensor> loadPointClouds(const DetectionDataset& dataset, const s
   return clouds;
 }
 
-EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
-                                   const std::vector<size_t>& indices, const CenterPointConfig& cfg,
-                                   const std::string& label, bool withNuScenes) {
-  const auto dets = detectOnDataset(pipeline, dataset, indices, label);
-  std::vector<const SampleInfo*> samples;
-  for (size_t i : indices) samples.push_back(&dataset.sample(i));
+EvaluationOptions evaluationOptionsFor(const CenterPointConfig& cfg, bool withNuScenes) {
   EvaluationOptions o;
   o.rangeBuckets = RangeBucketConfig::fromRanges(cfg.classNames, cfg.evaluation.rangeBuckets);
   if (withNuScenes) {
@@ -80,8 +75,31 @@ EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionD
       // No devkit class among the config's: the range-bucketed metric alone.
     }
   }
-  return evaluatePredictions(samples, detectionsToResults(dataset, indices, dets, cfg.classNames), o,
-                             label + " predictions");
+  return o;
+}
+
+ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
+                         const std::vector<size_t>& indices, const CenterPointConfig& cfg, const std::string& label,
+                         bool withNuScenes) {
+  auto dets = detectOnDataset(pipeline, dataset, indices, label);
+  std::vector<const SampleInfo*> samples;
+  for (size_t i : indices) samples.push_back(&dataset.sample(i));
+  const PreparedEvaluation prepared =
+      prepareEvaluation(samples, detectionsToResults(dataset, indices, dets, cfg.classNames),
+                        evaluationOptionsFor(cfg, withNuScenes), label + " predictions");
+  ResampledMetrics resampled(prepared);
+  std::vector<std::string> tokens = resampled.frameTokens();
+  return {evaluatePrepared(prepared, samples.size()), std::move(dets), std::move(tokens), std::move(resampled)};
+}
+
+EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
+                                   const std::vector<size_t>& indices, const CenterPointConfig& cfg,
+                                   const std::string& label, bool withNuScenes) {
+  const auto dets = detectOnDataset(pipeline, dataset, indices, label);
+  std::vector<const SampleInfo*> samples;
+  for (size_t i : indices) samples.push_back(&dataset.sample(i));
+  return evaluatePredictions(samples, detectionsToResults(dataset, indices, dets, cfg.classNames),
+                             evaluationOptionsFor(cfg, withNuScenes), label + " predictions");
 }
 
 DatasetOptions datasetOptionsFor(const CenterPointConfig& cfg, const std::string& dataRoot,

@@ -8,6 +8,7 @@
 #include "decode/Detection.h"
 #include "eval/DatasetEvaluation.h"
 #include "eval/EvalBox.h"
+#include "eval/PairedBootstrap.h"
 #include "infer/InferencePipeline.h"
 
 namespace cpq {
@@ -44,8 +45,24 @@ std::vector<size_t> frameIndices(size_t count, size_t max = 0);
 // The point clouds of these frames, loaded into memory (for measurements that run them repeatedly).
 std::vector<at::Tensor> loadPointClouds(const DetectionDataset& dataset, const std::vector<size_t>& indices);
 
-// The detector over `indices` scored with the config's range-bucketed mAP, plus the nuScenes metric when
-// withNuScenes and some config class is a devkit class: what validation, `ptq` and `sensitivity` report.
+// What the evaluation options of a config are: its range-bucketed mAP, plus the nuScenes metric when
+// withNuScenes and some config class is a devkit class.
+EvaluationOptions evaluationOptionsFor(const CenterPointConfig& cfg, bool withNuScenes);
+
+// A model scored on dataset frames, kept for paired comparisons with another model on the same frames.
+struct ScoredRun {
+  EvaluationReport report;
+  std::vector<std::vector<Detection>> detections;  // per frame, lidar frame
+  std::vector<std::string> frameTokens;            // the frames' sample tokens, in order
+  ResampledMetrics resampled;                      // the report's mAPs as frame-weighted curves
+};
+
+// The detector over `indices` scored with evaluationOptionsFor(cfg, withNuScenes).
+ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
+                         const std::vector<size_t>& indices, const CenterPointConfig& cfg, const std::string& label,
+                         bool withNuScenes);
+
+// scoreOnDataset's report alone: what validation reports.
 EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
                                    const std::vector<size_t>& indices, const CenterPointConfig& cfg,
                                    const std::string& label, bool withNuScenes);

@@ -46,6 +46,7 @@ nlohmann::ordered_json PtqReport::toJson() const {
   j["settings"] = settings;
   j["fp32"] = fp32.toJson();
   j["int8"] = int8.toJson();
+  if (paired) j["paired"] = paired->toJson();
   j["layers"] = layersJson;
   j["float_layers"] = floatLayers;
   return j;
@@ -53,10 +54,13 @@ nlohmann::ordered_json PtqReport::toJson() const {
 
 std::string PtqReport::consoleTable() const {
   if (!fp32.t4 || !int8.t4) return "";
-  std::string s = fmt::format("{:<12} {:>8} {:>8} {:>9}\n", "range", "FP32", "INT8", "delta");
+  std::string s = fmt::format("{:<12} {:>8} {:>8} {:>9}  {}\n", "range", "FP32", "INT8", "delta",
+                              paired ? fmt::format("{:g}% interval", 100 * paired->options.confidence) : "");
   for (const auto& b : fp32.t4->buckets) {
     const double f = fp32.t4->mAP.at(b.name), q = int8.t4->mAP.at(b.name);
-    s += fmt::format("{:<12} {:>8.4f} {:>8.4f} {:>9}\n", b.name, f, q, signedDelta(q - f));
+    const PairedInterval* iv = paired ? paired->find("t4.mAP." + b.name) : nullptr;
+    s += fmt::format("{:<12} {:>8.4f} {:>8.4f} {:>9}  {}\n", b.name, f, q, signedDelta(q - f),
+                     iv ? fmt::format("[{:+.4f}, {:+.4f}]", iv->lo, iv->hi) : "");
   }
   return s;
 }
@@ -86,6 +90,8 @@ std::string PtqReport::markdown() const {
     }
     md += "\n";
   }
+  if (paired) md += "## FP32 vs INT8 with confidence intervals\n\n" + paired->markdown() + "\n";
+  for (const auto& f : figures) md += f + "\n";
   if (fp32.nuscenes && int8.nuscenes) {
     md += "## nuScenes metric\n\n| | FP32 | INT8 | delta |\n|---|---|---|---|\n";
     md += fmt::format("| mAP | {:.4f} | {:.4f} | {} |\n", fp32.nuscenes->meanAp, int8.nuscenes->meanAp,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/CenterPointConfig.h"
+#include "eval/PairedBootstrap.h"
 #include "export/OnnxExportOptions.h"
 #include "ptq/Calibration.h"
 #include "ptq/PtqReport.h"
@@ -16,9 +17,11 @@
 namespace cpq {
 
 // The files of a run, all next to the checkpoint: <stem>.safetensors, .pth, .calib.json,
-// .trt_calib.cache, .report.json, .report.md.
+// .trt_calib.cache, .report.json, .report.md and the report's figures <stem>.report.<figure>.png.
 struct PtqOutputPaths {
   std::string checkpoint, pth, calib, trtCache, reportJson, reportMd;
+  std::string figureStem;  // <stem>.report: a figure with suffix "buckets.png" is <stem>.report.buckets.png
+  static const std::vector<std::string>& figureSuffixes();
 
   // cpq::Error when `checkpoint` is not a .safetensors path.
   static PtqOutputPaths forCheckpoint(const std::string& checkpoint);
@@ -34,6 +37,8 @@ struct PtqJob {
   std::string calibrationSplit = "train", evaluationSplit = "val";
   CalibrationOptions calibration;
   size_t maxEvalFrames = 0;  // 0: every frame of the evaluation split
+  BootstrapOptions bootstrap;  // FP32 vs INT8 intervals in the report
+  bool figures = true;         // the report's PNG figures (when the build has libpng)
   int64_t sqnrFrames = 4;    // evaluation frames for the per-layer SQNR
   at::Device device = at::kCPU;
   std::string output;      // the .safetensors checkpoint; the other files go next to it
