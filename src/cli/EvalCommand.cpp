@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <iostream>
+
 #include "cli/CliSupport.h"
 #include "cli/Commands.h"
 #include "config/CenterPointConfig.h"
@@ -10,6 +12,7 @@
 #include "core/Error.h"
 #include "dataset/DetectionDataset.h"
 #include "eval/DatasetEvaluation.h"
+#include "eval/ResultsComparison.h"
 #include "eval/ResultsValidation.h"
 #include "eval/ResultsWriter.h"
 #include "infer/DatasetInference.h"
@@ -19,6 +22,8 @@ namespace {
 
 struct EvalArgs {
   std::string config, checkpoint, data, version, split = "val", splits, metric, outDir = "eval_out", results;
+  std::vector<std::string> compare;  // two results files
+  BootstrapOptions bootstrap;
   std::string device = "cpu";
   bool randomInit = false, overwrite = false;
   uint64_t seed = 0;
@@ -61,7 +66,34 @@ void logHeadline(const EvaluationReport& r) {
   if (r.nuscenes) spdlog::info("nuScenes mAP {:.4f}, NDS {:.4f}", r.nuscenes->meanAp, r.nuscenes->ndScore);
 }
 
+// `--compare A.json B.json`: both files scored on the split and compared with paired intervals.
+void runCompare(const EvalArgs& a) {
+  if (!a.results.empty() || !a.checkpoint.empty() || a.randomInit || a.maxFrames)
+    throw Error("eval --compare takes two results files and no --results, model or --max-frames");
+  if (!a.metric.empty() && a.metric != "t4" && a.metric != "nuscenes" && a.metric != "both")
+    throw Error("eval: --metric must be t4, nuscenes or both, not '" + a.metric + "'");
+  a.bootstrap.validate("eval --bootstrap");
+  refuseToOverwrite(a.outDir, a.overwrite);
+  std::optional<CenterPointConfig> cfg;
+  if (!a.config.empty()) cfg = loadConfig(a.config);
+  const CenterPointConfig* c = cfg ? &*cfg : nullptr;
+  const EvaluationOptions options = evaluationOptions(a, c);
+  const DetectionDataset ds = DetectionDataset::open(datasetOptions(a, c));
+  std::vector<const SampleInfo*> split;
+  for (size_t i : selectFrames(ds, 0, a.split)) split.push_back(&ds.sample(i));
+  DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
+  if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
+  const ResultsComparison r = compareResultsFiles(split, a.compare[0], a.compare[1], options, checks, a.bootstrap);
+  std::cout << r.paired.markdown();
+  writeFolderAtomically(a.outDir, a.overwrite, [&](const std::string& dir) {
+    writeStringAtomically(dir + "/compare.json", r.toJson().dump(2) + "\n");
+    writeStringAtomically(dir + "/compare.md", r.markdown());
+  });
+  spdlog::info("wrote {}/compare.json and compare.md", a.outDir);
+}
+
 void runEval(const EvalArgs& a) {
+  if (!a.compare.empty()) return runCompare(a);
   const bool fromResults = !a.results.empty();
   if (fromResults && (!a.checkpoint.empty() || a.randomInit))
     throw Error("eval: give either --results or a model (--checkpoint / --random-init), not both");
@@ -133,6 +165,11 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_option("--out-dir", a->outDir, "Output folder")->capture_default_str();
   cmd->add_option("--results", a->results, "Evaluate this nuScenes results JSON instead of running a model")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--compare", a->compare,
+                  "Compare two results files of the same frames (A.json B.json) with paired 95% intervals")
+      ->expected(2)
+      ->check(CLI::ExistingFile);
+  addBootstrapOptions(cmd, a->bootstrap);
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--overwrite", a->overwrite, "Replace --out-dir if it exists");
   cmd->callback([a] { runEval(*a); });

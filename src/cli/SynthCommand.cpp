@@ -13,7 +13,7 @@ void addSynthCommand(CLI::App& app) {
       app.add_subcommand("synth", "Generate a synthetic lidar dataset (nuScenes or T4 layout) and its card");
   struct Args {
     std::string out, preset = "demo", layout = "nuscenes";
-    int scenes = 4, frames = 10, sweeps = 1, beams = 0;
+    int scenes = 4, frames = 10, sweeps = 1, beams = 0, valScenes = 0;
     uint64_t seed = 1;
     bool overwrite = false;
   };
@@ -27,6 +27,8 @@ void addSynthCommand(CLI::App& app) {
   cmd->add_option("--preset", a->preset, "demo (32 beams, +-51.2 m) or awml121 (64 beams, 121 m)")
       ->capture_default_str();
   cmd->add_option("--beams", a->beams, "32 or 64 (default: the preset's)");
+  cmd->add_option("--val-scenes", a->valScenes,
+                  "Scenes of the val split (the last N; default 0: the last quarter, at least one)");
   cmd->add_option("--layout", a->layout, "nuscenes or t4")->capture_default_str();
   cmd->add_flag("--overwrite", a->overwrite, "Replace --out if it exists");
   cmd->callback([a] {
@@ -37,6 +39,7 @@ void addSynthCommand(CLI::App& app) {
     o.framesPerScene = a->frames;
     o.sweepsPerKeyframe = a->sweeps;
     o.seed = a->seed;
+    o.valScenes = a->valScenes;
     validateSynthOptions(o);  // before touching --out
     SynthSummary s;
     writeFolderAtomically(a->out, a->overwrite,

@@ -158,27 +158,28 @@ void requireSameFrames(const std::vector<std::string>& a, const std::vector<std:
   throw Error(msg);
 }
 
-PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetrics& b,
-                                 const BootstrapOptions& options, const std::string& labelA,
-                                 const std::string& labelB) {
-  options.validate("bootstrap");
-  requireSameFrames(a.frameTokens(), b.frameTokens(), labelA, labelB);
-  if (a.names() != b.names()) throw std::logic_error("pairedBootstrap: the two sides measure different metrics");
+namespace {
+
+PairedComparison bootstrapFirstFrames(const ResampledMetrics& a, const ResampledMetrics& b,
+                                      const BootstrapOptions& options, size_t n, const std::string& labelA,
+                                      const std::string& labelB) {
   const auto start = std::chrono::steady_clock::now();
   PairedComparison c;
   c.labelA = labelA;
   c.labelB = labelB;
-  c.frames = a.frames();
+  c.frames = n;
   c.options = options;
-  const std::vector<uint32_t> ones(a.frames(), 1);
-  const std::vector<double> fullA = a.evaluate(ones), fullB = b.evaluate(ones);
+  std::vector<uint32_t> w(a.frames(), 0);
+  std::fill(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n), 1u);
+  const std::vector<double> fullA = a.evaluate(w), fullB = b.evaluate(w);
   const size_t nm = a.names().size();
   std::vector<std::vector<double>> diffs(nm);
   for (auto& d : diffs) d.reserve(static_cast<size_t>(options.resamples));
-  BootstrapSampler sampler(a.frames(), options.seed);
-  std::vector<uint32_t> w;
+  BootstrapSampler sampler(n, options.seed);
+  std::vector<uint32_t> counts;
   for (int r = 0; r < options.resamples; ++r) {
-    sampler.next(w);
+    sampler.next(counts);
+    std::copy(counts.begin(), counts.end(), w.begin());
     const std::vector<double> va = a.evaluate(w), vb = b.evaluate(w);
     for (size_t m = 0; m < nm; ++m) diffs[m].push_back(vb[m] - va[m]);
   }
@@ -197,6 +198,42 @@ PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetri
   }
   c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return c;
+}
+
+void requireComparable(const ResampledMetrics& a, const ResampledMetrics& b, const BootstrapOptions& options,
+                       const std::string& labelA, const std::string& labelB) {
+  options.validate("bootstrap");
+  requireSameFrames(a.frameTokens(), b.frameTokens(), labelA, labelB);
+  if (a.names() != b.names()) throw std::logic_error("pairedBootstrap: the two sides measure different metrics");
+}
+
+}  // namespace
+
+PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetrics& b,
+                                 const BootstrapOptions& options, const std::string& labelA,
+                                 const std::string& labelB) {
+  requireComparable(a, b, options, labelA, labelB);
+  return bootstrapFirstFrames(a, b, options, a.frames(), labelA, labelB);
+}
+
+std::vector<PairedComparison> pairedBootstrapByFrames(const ResampledMetrics& a, const ResampledMetrics& b,
+                                                      const BootstrapOptions& options, const std::vector<size_t>& sizes,
+                                                      const std::string& labelA, const std::string& labelB) {
+  requireComparable(a, b, options, labelA, labelB);
+  std::vector<PairedComparison> out;
+  for (size_t n : sizes) {
+    if (n < 1 || n > a.frames())
+      throw Error(fmt::format("bootstrap: {} frames asked for, the evaluation has {}", n, a.frames()));
+    out.push_back(bootstrapFirstFrames(a, b, options, n, labelA, labelB));
+  }
+  return out;
+}
+
+std::vector<size_t> doublingFrameCounts(size_t frames, size_t first) {
+  std::vector<size_t> sizes;
+  for (size_t n = first; n < frames; n *= 2) sizes.push_back(n);
+  sizes.push_back(frames);
+  return sizes;
 }
 
 }  // namespace cpq

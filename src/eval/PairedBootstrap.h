@@ -106,6 +106,15 @@ PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetri
                                  const BootstrapOptions& options, const std::string& labelA,
                                  const std::string& labelB);
 
+// The same comparison restricted to the first n frames, for each n in `sizes` (each in [1, frames]): how
+// the interval narrows as the evaluation set grows (resamples draw from the first n frames only).
+std::vector<PairedComparison> pairedBootstrapByFrames(const ResampledMetrics& a, const ResampledMetrics& b,
+                                                      const BootstrapOptions& options, const std::vector<size_t>& sizes,
+                                                      const std::string& labelA, const std::string& labelB);
+
+// 50, 100, 200, ... below `frames`, then `frames` itself.
+std::vector<size_t> doublingFrameCounts(size_t frames, size_t first = 50);
+
 // numpy.percentile's default (linear) of sorted values, q in [0, 100].
 double percentileOfSorted(const std::vector<double>& sorted, double q);
 

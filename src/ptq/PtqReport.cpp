@@ -47,6 +47,11 @@ nlohmann::ordered_json PtqReport::toJson() const {
   j["fp32"] = fp32.toJson();
   j["int8"] = int8.toJson();
   if (paired) j["paired"] = paired->toJson();
+  if (!noise.empty()) {
+    nlohmann::ordered_json n = nlohmann::ordered_json::array();
+    for (const auto& c : noise) n.push_back(c.toJson());
+    j["noise"] = n;
+  }
   j["layers"] = layersJson;
   j["float_layers"] = floatLayers;
   return j;
@@ -92,6 +97,20 @@ std::string PtqReport::markdown() const {
   }
   if (paired) md += "## FP32 vs INT8 with confidence intervals\n\n" + paired->markdown() + "\n";
   for (const auto& f : figures) md += f + "\n";
+  if (!noise.empty()) {
+    md += "## How the interval narrows with the number of frames\n\nHalf-width of the 95% interval of INT8 - "
+          "FP32 when only the first N evaluation frames are used (same resample count and seed).\n\n| frames |";
+    for (const auto& m : noise.front().metrics) md += " " + m.metric + " |";
+    md += "\n|---|";
+    for (size_t i = 0; i < noise.front().metrics.size(); ++i) md += "---|";
+    md += "\n";
+    for (const auto& c : noise) {
+      md += fmt::format("| {} |", c.frames);
+      for (const auto& m : c.metrics) md += fmt::format(" {:.4f} |", m.halfWidth());
+      md += "\n";
+    }
+    md += "\n";
+  }
   if (fp32.nuscenes && int8.nuscenes) {
     md += "## nuScenes metric\n\n| | FP32 | INT8 | delta |\n|---|---|---|---|\n";
     md += fmt::format("| mAP | {:.4f} | {:.4f} | {} |\n", fp32.nuscenes->meanAp, int8.nuscenes->meanAp,

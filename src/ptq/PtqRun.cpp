@@ -182,6 +182,9 @@ PtqResult runPtq(const PtqJob& job) {
   report.paired = pairedBootstrap(fp32Run->resampled, int8Run.resampled, job.bootstrap, "FP32", "INT8");
   spdlog::info("paired bootstrap: {} resamples of {} frames in {:.1f} s", job.bootstrap.resamples,
                evalFrames.size(), report.paired->seconds);
+  if (job.noiseCurve)
+    report.noise = pairedBootstrapByFrames(fp32Run->resampled, int8Run.resampled, job.bootstrap,
+                                           doublingFrameCounts(evalFrames.size()), "FP32", "INT8");
 
   // SQNR of every quantized layer's output on the first eval frames.
   const std::vector<at::Tensor> clouds =

@@ -38,6 +38,7 @@ struct PtqJob {
   CalibrationOptions calibration;
   size_t maxEvalFrames = 0;  // 0: every frame of the evaluation split
   BootstrapOptions bootstrap;  // FP32 vs INT8 intervals in the report
+  bool noiseCurve = false;     // also the intervals on the first 50, 100, 200, ... evaluation frames
   bool figures = true;         // the report's PNG figures (when the build has libpng)
   int64_t sqnrFrames = 4;    // evaluation frames for the per-layer SQNR
   at::Device device = at::kCPU;

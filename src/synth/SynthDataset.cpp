@@ -208,9 +208,10 @@ void SceneWriter::write(SynthSummary& summary) {
                    tables_.token("sample", index_, o_.framesPerScene - 1));
 }
 
-std::string splitsYaml(const SynthSummary& s) {
-  std::string y =
-      "# synthetic scenes: the last quarter (at least one) is val; one scene is both train and val\n";
+std::string splitsYaml(const SynthSummary& s, int valScenes) {
+  std::string y = valScenes > 0 ? "# synthetic scenes: the last " + std::to_string(valScenes) + " are val\n"
+                                : "# synthetic scenes: the last quarter (at least one) is val; one scene is both "
+                                  "train and val\n";
   for (const auto& [key, names] : {std::pair{"train", &s.trainScenes}, std::pair{"val", &s.valScenes}}) {
     y += std::string(key) + ": [";
     for (size_t i = 0; i < names->size(); ++i) y += (i ? ", " : "") + (*names)[i];
@@ -219,9 +220,10 @@ std::string splitsYaml(const SynthSummary& s) {
   return y;
 }
 
-void assignSplits(SynthSummary& s, const std::vector<std::string>& names) {
+void assignSplits(SynthSummary& s, const std::vector<std::string>& names, int valScenes) {
   const size_t n = names.size();
-  const size_t val = n == 1 ? 1 : std::max<size_t>(1, (n + 2) / 4);
+  const size_t val =
+      valScenes > 0 ? static_cast<size_t>(valScenes) : (n == 1 ? 1 : std::max<size_t>(1, (n + 2) / 4));
   for (size_t i = 0; i < n; ++i) {
     if (n == 1 || i < n - val) s.trainScenes.push_back(names[i]);
     if (i >= n - val) s.valScenes.push_back(names[i]);
@@ -278,8 +280,8 @@ SynthSummary writeSynthDataset(const SynthOptions& o, const std::string& dir) {
     fs::create_directories(fs::path(dir) / "v1.0-trainval");
     shared->write((fs::path(dir) / "v1.0-trainval").string());
   }
-  assignSplits(summary, names);
-  writeStringAtomically((fs::path(dir) / "splits.yaml").string(), splitsYaml(summary));
+  assignSplits(summary, names, o.valScenes);
+  writeStringAtomically((fs::path(dir) / "splits.yaml").string(), splitsYaml(summary, o.valScenes));
   summary.card = card.toJson();
   writeStringAtomically((fs::path(dir) / "dataset_card.json").string(), summary.card.dump(2) + "\n");
   return summary;

@@ -29,6 +29,7 @@ struct SynthOptions {
   int sweepsPerKeyframe = 1;  // lidar sweeps before each keyframe (9 = full 20 Hz)
   uint64_t seed = 0;
   SynthLayout layout = SynthLayout::NuScenes;
+  int valScenes = 0;  // the last valScenes scenes form the val split; 0: the last quarter (at least one)
 };
 
 // "demo" or "awml121"; beams 0 keeps the preset's, else 32 or 64. cpq::Error on anything else.

@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "core/Error.h"
 #include "eval/DatasetEvaluation.h"
 #include "eval/PredictionFrames.h"
+#include "eval/ResultsComparison.h"
 #include "eval/ResultsValidation.h"
 #include "eval/ResultsWriter.h"
 
@@ -196,6 +200,62 @@ TEST(DatasetEvaluation, UnknownSampleTokenIsAnError) {
     EXPECT_NE(std::string(e.what()).find("not-a-sample"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("results.json"), std::string::npos) << e.what();
   }
+}
+
+std::string writeResults(const EvalBoxes& pred, const std::string& name) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("cpq_compare_" + std::to_string(::getpid()) + "_" + name + ".json"))
+                               .string();
+  std::ofstream(path) << resultsToJson(pred).dump();
+  return path;
+}
+
+// eval --compare: two results files of the same frames, scored on the split, with paired intervals. With
+// two frames a resample is {a, a}, {a, b}, {b, a} or {b, b}; the difference is 0 on {a, a} and negative
+// otherwise, so the interval spans from the {b, b} difference to 0.
+TEST(ResultsComparison, ComparesTwoResultsFilesOfTheSameFrames) {
+  const Scenario sc = makeScenario();
+  EvalBoxes missed = perfectPredictions(sc);
+  missed.boxes(1).clear();
+  const std::string a = writeResults(perfectPredictions(sc), "a"), b = writeResults(missed, "b");
+  BootstrapOptions opt;
+  opt.resamples = 200;
+  const ResultsComparison c =
+      compareResultsFiles(sc.ptrs(), a, b, bothMetrics(), nuscenesConfigFor({"car", "pedestrian"}), opt);
+  const PairedInterval* overall = c.paired.find("t4.mAP.overall");
+  ASSERT_NE(overall, nullptr);
+  EXPECT_NEAR(overall->a, 1.0, 1e-12);
+  EXPECT_NEAR(overall->diff, c.b.t4->mAP.at("overall") - 1.0, 1e-12);
+  EXPECT_LT(overall->diff, 0);
+  EXPECT_EQ(overall->hi, 0.0);
+  EXPECT_LT(overall->lo, overall->diff);
+  EXPECT_EQ(c.paired.frames, 2u);
+  EXPECT_NE(c.paired.find("nuscenes.mAP"), nullptr);
+  EXPECT_NE(c.markdown().find("t4.mAP.overall"), std::string::npos);
+  std::filesystem::remove(a);
+  std::filesystem::remove(b);
+}
+
+TEST(ResultsComparison, DifferentFrameSetsAreNamed) {
+  const Scenario sc = makeScenario();
+  const EvalBoxes perfect = perfectPredictions(sc);
+  EvalBoxes onlyA;
+  onlyA.addSample("a");
+  for (const auto& x : perfect.boxes(0)) onlyA.add(x);
+  const std::string a = writeResults(perfectPredictions(sc), "full"), b = writeResults(onlyA, "onlya");
+  try {
+    compareResultsFiles(sc.ptrs(), a, b, bothMetrics(), nuscenesConfigFor({"car", "pedestrian"}), {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("only in " + a + ": b"), std::string::npos) << m;
+  }
+  BootstrapOptions few;
+  few.resamples = 10;
+  EXPECT_THROW(compareResultsFiles(sc.ptrs(), a, a, bothMetrics(), nuscenesConfigFor({"car", "pedestrian"}), few),
+               Error);
+  std::filesystem::remove(a);
+  std::filesystem::remove(b);
 }
 
 }  // namespace

@@ -186,6 +186,37 @@ TEST(PairedBootstrap, IntervalsEqualTheBruteForceIntervals) {
   EXPECT_EQ(again.toJson()["metrics"].dump(), c.toJson()["metrics"].dump());
 }
 
+// The first-n-frames comparison equals a comparison built on those n frames alone.
+TEST(PairedBootstrap, FirstFramesEqualAnEvaluationOfThoseFramesAlone) {
+  const Scenario s = makeScenario(24, 13);
+  const auto cfg = RangeBucketConfig::fromRanges(kClasses, {{0, 20}, {20, 40}});
+  auto firstFrames = [](const EvalBoxes& boxes, size_t n) {
+    EvalBoxes out;
+    for (size_t i = 0; i < boxes.numSamples(); ++i) {
+      const std::string& tok = boxes.sampleTokens()[i];
+      if (std::stoi(tok.substr(5)) >= static_cast<int>(n)) continue;
+      out.addSample(tok);
+      for (const auto& b : boxes.boxes(i)) out.add(b);
+    }
+    return out;
+  };
+  BootstrapOptions opt;
+  opt.resamples = 100;
+  opt.seed = 5;
+  const std::vector<PairedComparison> byFrames = pairedBootstrapByFrames(
+      ResampledMetrics(prepared(cfg, s.gt, s.predA)), ResampledMetrics(prepared(cfg, s.gt, s.predB)), opt,
+      doublingFrameCounts(24, 6), "A", "B");
+  ASSERT_EQ(byFrames.size(), 3u);  // 6, 12, 24
+  EXPECT_EQ(byFrames[1].frames, 12u);
+  const PairedComparison direct = pairedBootstrap(
+      ResampledMetrics(prepared(cfg, firstFrames(s.gt, 12), firstFrames(s.predA, 12))),
+      ResampledMetrics(prepared(cfg, firstFrames(s.gt, 12), firstFrames(s.predB, 12))), opt, "A", "B");
+  EXPECT_EQ(byFrames[1].toJson()["metrics"].dump(), direct.toJson()["metrics"].dump());
+  EXPECT_THROW(pairedBootstrapByFrames(ResampledMetrics(prepared(cfg, s.gt, s.predA)),
+                                       ResampledMetrics(prepared(cfg, s.gt, s.predB)), opt, {25}, "A", "B"),
+               Error);
+}
+
 TEST(PairedBootstrap, NuScenesMapMatchesEvaluateDetection) {
   const Scenario s = makeScenario(30, 5);
   PreparedEvaluation p;

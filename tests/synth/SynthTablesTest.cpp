@@ -2,6 +2,7 @@
 // agree, timestamps are monotonic, keyframes come every 0.5 s with their sweeps, files are whole rows.
 #include <gtest/gtest.h>
 
+#include "support/ErrorMessage.h"
 #include "synth/SynthTestSupport.h"
 
 namespace cpq {
@@ -146,6 +147,17 @@ TEST(SynthTables, NuScenesLayoutIsComplete) {
   const std::string splits = testing::readAll(g.dir() / "splits.yaml");
   EXPECT_NE(splits.find("train: [scene-0001]"), std::string::npos) << splits;
   EXPECT_NE(splits.find("val: [scene-0002]"), std::string::npos) << splits;
+}
+
+TEST(SynthTables, ValScenesChoosesTheValSplit) {
+  SynthOptions o = testing::smallOptions(SynthLayout::NuScenes, 3, 1, 7);
+  o.valScenes = 2;
+  const testing::GeneratedDataset g(o, "valscenes");
+  const std::string splits = testing::readAll(g.dir() / "splits.yaml");
+  EXPECT_NE(splits.find("train: [scene-0001]"), std::string::npos) << splits;
+  EXPECT_NE(splits.find("val: [scene-0002, scene-0003]"), std::string::npos) << splits;
+  o.valScenes = 3;  // no train scene left
+  EXPECT_NE(testing::errorMessageOf([&] { validateSynthOptions(o); }).find("--val-scenes"), std::string::npos);
 }
 
 TEST(SynthTables, T4LayoutIsCompletePerDatasetId) {
