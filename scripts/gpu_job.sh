@@ -11,6 +11,11 @@
 # Settings (environment): SCENES, FRAMES, SEED, EPOCHS, BATCH, WORKERS, CONFIG, DATA, WORK, OUT, BUILD_DIR, DEVICE.
 # Rehearse on the CPU with a tiny run first, e.g.
 #   DEVICE=cpu BUILD_DIR=build SCENES=4 FRAMES=4 EPOCHS=1 BATCH=2 OUT=/tmp/rehearsal scripts/gpu_job.sh data train eval
+# Study model (AWML v2.6 widths on the demo grid, models/study_awml_width/README.md): same data, its own
+# config, work dir and outputs; about 8x the demo's step time on the CPU, so on the GPU only:
+#   CONFIG=configs/study_awml_width.yaml EPOCHS=20 BATCH=8 WORKERS=14 SEED=1 WORK=work_dirs/study_awml_width \
+#     OUT=gpu_out/study_awml_width scripts/gpu_job.sh train eval      # repeat: train resumes from latest.json
+# then its quantization study: scripts/study.sh (MODEL=..., CONFIG=configs/study_awml_width.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -71,6 +71,44 @@ TEST(Config, DemoKeepsAwmlDepthAndNames) {
   EXPECT_LE(c.pointCloudRange[0], -51.2f);
 }
 
+// configs/study_awml_width.yaml: the v2.6 base's widths and depth on the demo's geometry, nothing else
+// changed from configs/demo.yaml.
+TEST(Config, StudyAwmlWidthHasV26WidthsOnTheDemoGrid) {
+  const CenterPointConfig c = loadConfig(configPath("study_awml_width.yaml"));
+  const CenterPointConfig v26 = loadConfig(configPath("awml/centerpoint_121m_base.yaml"));
+  const CenterPointConfig demo = loadConfig(configPath("demo.yaml"));
+  EXPECT_EQ(c.voxelEncoder.featChannels, (std::vector<int>{32, 32}));
+  EXPECT_EQ(c.backbone.outChannels, (std::vector<int>{64, 128, 256}));
+  EXPECT_EQ(c.backbone.layerNums, (std::vector<int>{3, 5, 5}));
+  EXPECT_EQ(c.neck.inChannels, c.backbone.outChannels);
+  EXPECT_EQ(c.neck.outChannels, (std::vector<int>{128, 128, 128}));
+  EXPECT_EQ(c.head.inChannels, 384);
+  EXPECT_EQ(c.head.shareConvChannel, 64);
+  EXPECT_EQ(c.head.headConv, 64);
+  EXPECT_EQ(c.voxelEncoder.featureCount(), 11);
+  // The widths are the v2.6 base's ...
+  EXPECT_EQ(c.voxelEncoder.featChannels, v26.voxelEncoder.featChannels);
+  EXPECT_EQ(c.backbone.outChannels, v26.backbone.outChannels);
+  EXPECT_EQ(c.backbone.layerNums, v26.backbone.layerNums);
+  EXPECT_EQ(c.backbone.layerStrides, v26.backbone.layerStrides);
+  EXPECT_EQ(c.neck.outChannels, v26.neck.outChannels);
+  EXPECT_EQ(c.neck.upsampleStrides, v26.neck.upsampleStrides);
+  EXPECT_EQ(c.head.inChannels, v26.head.inChannels);
+  EXPECT_EQ(c.head.shareConvChannel, v26.head.shareConvChannel);
+  EXPECT_EQ(c.head.headConv, v26.head.headConv);
+  // ... the geometry, classes and every other section the demo's.
+  EXPECT_EQ(c.gridSize, demo.gridSize);
+  EXPECT_EQ(c.gridSize[0], 320);
+  EXPECT_EQ(c.headHeight(), 160);
+  EXPECT_EQ(c.pointCloudRange, demo.pointCloudRange);
+  EXPECT_EQ(c.voxelSize, demo.voxelSize);
+  EXPECT_EQ(c.classNames, demo.classNames);
+  EXPECT_EQ(c.voxelLayer.maxVoxelsTest, demo.voxelLayer.maxVoxelsTest);
+  EXPECT_EQ(c.evaluation.rangeBuckets, demo.evaluation.rangeBuckets);
+  EXPECT_EQ(c.optimizer.epochs, demo.optimizer.epochs);
+  EXPECT_EQ(c.quantization.sensitiveLayers, demo.quantization.sensitiveLayers);
+}
+
 TEST(Config, NonIntegralGridIsNamed) {
   const std::string err = errorOf(
       baseWith("voxel_size: [0.24, 0.24, 8.0]\nclass_names", "voxel_size: [0.25, 0.24, 8.0]\nclass_names"));

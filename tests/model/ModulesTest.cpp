@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 #include <torch/nn.h>
 
+#include <map>
+#include <string>
+
 #include "checkpoint/ModuleStateDict.h"
+#include "config/CenterPointConfig.h"
 #include "model/CenterPoint.h"
 #include "model/PillarFeatureNet.h"
 #include "model/PointPillarsScatter.h"
@@ -122,6 +126,34 @@ TEST(CenterPoint, RandomInitIsAFunctionOfTheSeed) {
   EXPECT_TRUE(anyDifferent);
   // The heatmap output bias starts at the focal-loss prior.
   EXPECT_NEAR(a.find("pts_bbox_head.task_heads.1.heatmap.1.bias")->mean().item<float>(), -4.595f, 1e-6);
+}
+
+// configs/study_awml_width.yaml (AWML v2.6 widths on the demo grid): constructed only, no forward (that
+// would take seconds on the CPU). The parameter counts are worked out by hand from the layer shapes.
+TEST(CenterPoint, StudyAwmlWidthParameterCounts) {
+  const CenterPointConfig cfg = loadConfig(std::string(CPQ_SOURCE_DIR) + "/configs/study_awml_width.yaml");
+  CenterPoint model = makeRandomCenterPoint(cfg, 0);
+  std::map<std::string, int64_t> count;  // parameters per top-level module
+  for (const auto& p : model->named_parameters())
+    count[p.key().substr(0, p.key().find('.'))] += p.value().numel();
+  // SECOND, 3x3 convs without bias + BN (gamma, beta): a stage is one strided conv cin -> c, then
+  // layer_nums convs c -> c.
+  //   stage 0: 32*64*9 + 2*64 + 3 * (64*64*9 + 2*64)        =   18560 +  110976 =  129536
+  //   stage 1: 64*128*9 + 2*128 + 5 * (128*128*9 + 2*128)  =   73984 +  738560 =  812544
+  //   stage 2: 128*256*9 + 2*256 + 5 * (256*256*9 + 2*256) =  295424 + 2951680 = 3247104
+  EXPECT_EQ(count["pts_backbone"], 129536 + 812544 + 3247104);
+  // SECONDFPN, each deblock + BN(128): the stride-0.5 conv 2x2 64 -> 128, the 1x1 conv 128 -> 128, the
+  // deconv 2x2 256 -> 128: 64*128*4 + 128*128 + 256*128*4 + 3 * 2*128 = 32768 + 16384 + 131072 + 768.
+  EXPECT_EQ(count["pts_neck"], 32768 + 16384 + 131072 + 768);
+  // By shape: the shared conv 384 -> 64 (3x3) and the heatmap branch's convs (final_kernel 1, as mmdet3d's
+  // SeparateHead uses it for every conv of a branch).
+  const auto params = model->named_parameters();
+  EXPECT_EQ(params["pts_bbox_head.shared_conv.conv.weight"].sizes().vec(),
+            (std::vector<int64_t>{64, 384, 3, 3}));
+  EXPECT_EQ(params["pts_bbox_head.task_heads.0.heatmap.0.conv.weight"].sizes().vec(),
+            (std::vector<int64_t>{64, 64, 1, 1}));
+  EXPECT_EQ(params["pts_bbox_head.task_heads.0.heatmap.1.weight"].sizes().vec(),
+            (std::vector<int64_t>{5, 64, 1, 1}));
 }
 
 }  // namespace
