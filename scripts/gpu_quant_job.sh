@@ -17,6 +17,9 @@
 #   demo      the independent check on the demo dataset (seed 2026, 20 x 20): FP32, PTQ and the QAT runs
 #             named in $DEMO_RUNS (name=epochs:lr:args) evaluated on its 100 val keyframes
 # Outputs (reports, logs) go to $OUT. Env: DATA, OUT, BUILD_DIR, DEVICE.
+# scripts/study.sh runs the same study (data, FP32, PTQ per method, sensitivity, QAT) for any model, writes
+# machine-readable results into one folder and generates the docs' tables from them (study-tables); this
+# script stays as the record of the runs behind the current docs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,5 +16,6 @@ void addRenderCommand(CLI::App& app);
 void addPtqCommand(CLI::App& app);
 void addSensitivityCommand(CLI::App& app);
 void addQatCommand(CLI::App& app);
+void addStudyTablesCommand(CLI::App& app);
 
 }  // namespace cpq::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   cpq::cli::addPtqCommand(app);
   cpq::cli::addSensitivityCommand(app);
   cpq::cli::addQatCommand(app);
+  cpq::cli::addStudyTablesCommand(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
     app.parse(argc, argv);

@@ -1,0 +1,259 @@
+// The study tables against hand-written result files: two PTQ reports (one with a paired bootstrap, one
+// without), an FP32 and a QAT evaluation, a QAT work dir's latest.json and a sensitivity CSV with its
+// budget selection; the expected Markdown is written out in full. Bad input: one cpq::Error naming the
+// file and the problem.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "core/AtomicFile.h"
+#include "ptq/StudyTables.h"
+#include "support/ErrorMessage.h"
+#include "support/TempRoot.h"
+
+namespace cpq {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Two classes, one range bucket and "overall": every number of the tables below is in these strings.
+std::string metricsJson(double car020, double carAll, double ped020, double pedAll, int frames,
+                        const std::string& nuscenes = "") {
+  const auto m = [](double a, double b) { return (a + b) / 2; };
+  std::string j = "{";
+  if (!nuscenes.empty()) j += "\"nuscenes\": {\"mean_ap\": " + nuscenes + ", \"nd_score\": 0.5},";
+  j += "\"t4\": {\"classes\": [\"car\", \"pedestrian\"], \"buckets\": {\"0-20\": [0, 20], \"overall\": [0, "
+       "52]},";
+  j += "\"mAP\": {\"0-20\": " + std::to_string(m(car020, ped020)) +
+       ", \"overall\": " + std::to_string(m(carAll, pedAll)) + "},";
+  j += "\"AP\": {\"car\": {\"0-20\": " + std::to_string(car020) + ", \"overall\": " + std::to_string(carAll) +
+       "}, \"pedestrian\": {\"0-20\": " + std::to_string(ped020) +
+       ", \"overall\": " + std::to_string(pedAll) + "}}},";
+  j += "\"frames\": " + std::to_string(frames) + "}";
+  return j;
+}
+
+const std::string kFp32 = metricsJson(0.9, 0.8, 0.7, 0.6, 200, "0.84");  // mAP 0.8 / 0.7
+
+std::string reportJson(const std::string& method, int frames, const std::string& sensitive,
+                       const std::string& int8, const std::string& paired = "") {
+  std::string j = "{\"settings\": {\"method\": \"" + method +
+                  "\", \"calibration_frames\": " + std::to_string(frames) + ", \"sensitive_layers\": [" +
+                  sensitive + "], \"calibration_seconds\": 1.5},";
+  j += "\"fp32\": " + kFp32 + ", \"int8\": " + int8 + ", \"layers\": [], \"float_layers\": []";
+  if (!paired.empty()) j += ", \"paired\": " + paired;
+  return j + "}";
+}
+
+class StudyTablesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::tempRoot() / ("cpq_study_tables_" + std::to_string(::getpid()) + "_" +
+                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // The complete study of the expected Markdown below.
+  void writeStudy() const {
+    // Written in reverse order: the tables sort by file name.
+    write("notes.txt", "not a result: ignored");
+    write("full.sensitivity.csv",
+          "layer,map,delta,sqnr_db,proxy\n"
+          "pts_backbone.blocks.0.3,0.740575,0.069548,24.88,1.320179\n"
+          "pts_neck.deblocks.2.0,0.808215,0.001908,38.66,0.036602\n"
+          "pts_bbox_head.task_heads.0.reg.1,0.808713,0.001409,39.32,0.004278\n");
+    write("full.sensitivity.sensitive_layers.yaml",
+          "quantization:\n  sensitive_layers:\n    - pts_backbone.blocks.0.3\n");
+    write("qat_release.latest.json",
+          R"({"epoch": 2, "step": 150, "settings": {"epochs": 3, "batch_size": 8, "lr": 1e-05, "seed": 0,
+              "mode": "qat", "learn_amax": false, "distill": false},
+              "history": [{"epoch": 1, "val_map_overall": 0.6912, "seconds": 4.0},
+                          {"epoch": 2, "val_map_overall": 0.6951, "seconds": 3.0}]})");
+    write("qat_release.metrics.json", metricsJson(0.89, 0.79, 0.7, 0.6, 200));  // mAP 0.795 / 0.695
+    write("fp32.metrics.json", kFp32);
+    write("mse128.report.json",
+          reportJson(
+              "histogram+mse", 128, "\"pts_voxel_encoder\", \"pts_backbone.blocks.0\"",
+              metricsJson(0.88, 0.78, 0.7, 0.6, 200, "0.83"),  // mAP 0.79 / 0.69
+              R"({"labels": ["FP32", "INT8"], "frames": 200, "resamples": 1000, "seed": 7, "confidence": 0.95,
+                         "metrics": [{"metric": "t4.mAP.overall", "a": 0.7, "b": 0.69, "diff": -0.01,
+                                      "lo": -0.0152, "hi": -0.0049},
+                                     {"metric": "t4.mAP.0-20", "a": 0.8, "b": 0.79, "diff": -0.01,
+                                      "lo": -0.0171, "hi": -0.0032}]})"));
+    write("max128.report.json",
+          reportJson("max", 128, "", metricsJson(0.8, 0.7, 0.6, 0.5, 200)));  // mAP 0.7 / 0.6
+  }
+
+  fs::path dir_;
+};
+
+const char* kExpected = R"(# Study results
+
+Generated by `centerpoint-quant study-tables` from the result files named below (do not edit by hand; regenerate). mAP: range-bucketed mAP as fractions in [0, 1] (BEV centre distance).
+
+## PTQ runs
+
+One `ptq` run per row (`<run>.report.json`). INT8 - FP32 is the overall range-bucketed mAP; with a paired bootstrap in the report it reads "diff [lo, hi]", the interval of the difference over resampled evaluation frames.
+
+| run | method | calibration frames | kept float | evaluation frames | FP32 | INT8 | INT8 - FP32 | nuScenes mAP FP32 | nuScenes mAP INT8 | calibration s |
+|---|---|---|---|---|---|---|---|---|---|---|
+| max128 | max | 128 | none | 200 | 0.7000 | 0.6000 | -0.1000 | 0.8400 | - | 1.5 |
+| mse128 | histogram+mse | 128 | `pts_voxel_encoder`, `pts_backbone.blocks.0` | 200 | 0.7000 | 0.6900 | -0.0100 [-0.0152, -0.0049] | 0.8400 | 0.8300 | 1.5 |
+
+- mse128: 95% interval of a paired bootstrap over 200 frames, 1000 resamples, seed 7
+
+## PTQ mAP per range bucket
+
+| run | model | 0-20 | overall |
+|---|---|---|---|
+| max128 | FP32 | 0.8000 | 0.7000 |
+| max128 | INT8 | 0.7000 | 0.6000 |
+| max128 | INT8 - FP32 | -0.1000 | -0.1000 |
+| mse128 | FP32 | 0.8000 | 0.7000 |
+| mse128 | INT8 | 0.7900 | 0.6900 |
+| mse128 | INT8 - FP32 | -0.0100 [-0.0171, -0.0032] | -0.0100 [-0.0152, -0.0049] |
+
+## Evaluations
+
+One `eval` per row (`<name>.metrics.json`); vs FP32 against fp32.metrics.json (overall).
+
+| evaluation | frames | 0-20 | overall | nuScenes mAP | vs FP32 |
+|---|---|---|---|---|---|
+| fp32 | 200 | 0.8000 | 0.7000 | 0.8400 | +0.0000 |
+| qat_release | 200 | 0.7950 | 0.6950 | - | -0.0050 |
+
+## AP per class and range bucket
+
+FP32: the float evaluation of max128.report.json (every run's FP32 is the same model).
+
+| class | FP32 | max128 INT8 | mse128 INT8 | fp32 | qat_release |
+|---|---|---|---|---|---|
+| car 0-20 | 0.9000 | 0.8000 | 0.8800 | 0.9000 | 0.8900 |
+| car overall | 0.8000 | 0.7000 | 0.7800 | 0.8000 | 0.7900 |
+| pedestrian 0-20 | 0.7000 | 0.6000 | 0.7000 | 0.7000 | 0.7000 |
+| pedestrian overall | 0.6000 | 0.5000 | 0.6000 | 0.6000 | 0.6000 |
+
+## Training and QAT runs
+
+One work dir per row (`<run>.latest.json`); the last val mAP is the checkpoint's (no epoch picked by its score).
+
+| run | mode | loss | learned amax | lr | batch | epochs done / planned | last val mAP | mean epoch s |
+|---|---|---|---|---|---|---|---|---|
+| qat_release | qat | labels | false | 1e-05 | 8 | 2 / 3 | 0.6951 | 3.5 |
+
+Per-epoch val mAP:
+
+- qat_release: 0.6912, 0.6951
+
+## Sensitivity
+
+### full
+
+One layer quantized at a time, most sensitive first (full.sensitivity.csv).
+
+| layer | mAP | delta | SQNR (dB) | proxy |
+|---|---|---|---|---|
+| pts_backbone.blocks.0.3 | 0.740575 | 0.069548 | 24.88 | 1.320179 |
+| pts_neck.deblocks.2.0 | 0.808215 | 0.001908 | 38.66 | 0.036602 |
+
+1 more row in full.sensitivity.csv.
+
+Budget selection (full.sensitivity.sensitive_layers.yaml):
+
+```yaml
+quantization:
+  sensitive_layers:
+    - pts_backbone.blocks.0.3
+```
+)";
+
+TEST_F(StudyTablesTest, TablesOfAWholeStudy) {
+  writeStudy();
+  StudyTablesOptions o;
+  o.sensitivityRows = 2;
+  EXPECT_EQ(studyTablesMarkdown(dir_.string(), o), kExpected);
+}
+
+TEST_F(StudyTablesTest, WrittenAtomicallyAndNotOverwritten) {
+  writeStudy();
+  const std::string out = path("tables.md");
+  StudyTablesOptions o;
+  o.sensitivityRows = 2;
+  writeStudyTables(dir_.string(), out, false, o);
+  EXPECT_EQ(readFileToString(out), kExpected);
+  const std::string err = testing::errorMessageOf([&] { writeStudyTables(dir_.string(), out, false, o); });
+  EXPECT_NE(err.find(out), std::string::npos) << err;
+  writeStudyTables(dir_.string(), out, true, o);  // the output (a .md) is not read as a result
+  EXPECT_EQ(readFileToString(out), kExpected);
+}
+
+TEST_F(StudyTablesTest, OnlyEvaluationsGiveNoPtqSections) {
+  write("b.metrics.json", metricsJson(0.5, 0.4, 0.3, 0.2, 10));
+  write("a.metrics.json", metricsJson(0.6, 0.5, 0.4, 0.3, 10));
+  const std::string md = studyTablesMarkdown(dir_.string());
+  EXPECT_EQ(md.find("## PTQ"), std::string::npos);
+  EXPECT_EQ(md.find("vs FP32"), std::string::npos);  // no fp32.metrics.json
+  EXPECT_LT(md.find("| a | 10 | 0.5000 | 0.4000 | - |"), md.find("| b | 10 | 0.4000 | 0.3000 | - |"));
+}
+
+TEST_F(StudyTablesTest, MalformedJsonNamesTheFile) {
+  write("good.metrics.json", kFp32);
+  write("broken.report.json", "{\"settings\": {\"method\": ");
+  const std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(err.rfind(path("broken.report.json") + ": is not valid JSON (PTQ report)", 0), 0u) << err;
+}
+
+TEST_F(StudyTablesTest, MissingKeyAndWrongTypeAreNamed) {
+  write("a.report.json", reportJson("max", 128, "", "{\"frames\": 3}"));
+  std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(err, path("a.report.json") + ": not a PTQ report: has no \"int8.t4\"");
+  fs::remove(dir_ / "a.report.json");
+  write("run.latest.json", R"({"settings": {}, "history": [{"val_map_overall": "high", "seconds": 1}]})");
+  err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(err, path("run.latest.json") +
+                     ": not a training state (latest.json): \"history[0].val_map_overall\" is not a number");
+}
+
+TEST_F(StudyTablesTest, BadSensitivityCsvNamesFileAndLine) {
+  write("s.sensitivity.csv", "layer,map,delta,sqnr_db,proxy\na,1,2,3,4\nb,1,2\n");
+  const std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(err, path("s.sensitivity.csv") +
+                     ": not a sensitivity CSV: line 3 has 3 fields, not 5 with a layer name");
+}
+
+TEST_F(StudyTablesTest, DifferentRangeBucketsAreRefused) {
+  write("a.metrics.json", kFp32);
+  std::string other = kFp32;
+  for (size_t at = other.find("0-20"); at != std::string::npos; at = other.find("0-20"))
+    other.replace(at, 4, "0-50");
+  write("b.metrics.json", other);
+  const std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(
+      err.rfind(path("b.metrics.json") + ": range buckets [0-50, overall] differ from [0-20, overall] of "
+                                         "a.metrics.json",
+                0),
+      0u)
+      << err;
+}
+
+TEST_F(StudyTablesTest, EmptyFolderAndMissingFolder) {
+  EXPECT_EQ(testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); }),
+            dir_.string() +
+                ": holds no study results (*.report.json, *.metrics.json, *.latest.json, *.sensitivity.csv)");
+  EXPECT_EQ(testing::errorMessageOf([&] { studyTablesMarkdown(path("nope")); }),
+            path("nope") + ": is not a folder of study results");
+}
+
+}  // namespace
+}  // namespace cpq
