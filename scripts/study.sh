@@ -4,7 +4,8 @@
 # results into one flat folder, $OUT/results, and the `tables` phase generates the Markdown tables of
 # docs/results.md and docs/calibration.md from them (`centerpoint-quant study-tables`; no hand-copied
 # numbers):
-#   data     the study dataset (synth, $SCENES x $FRAMES keyframes, seed $DATA_SEED); kept when it exists
+#   data     the study dataset (synth, $SCENES x $FRAMES keyframes, seed $DATA_SEED, the last $VAL_SCENES
+#            scenes val); kept when it exists
 #   fp32     FP32 evaluation of $MODEL on the val split            -> results/fp32.metrics.json
 #   ptq      one `ptq` per entry of $PTQ_RUNS ("name:args", args comma-separated), calibrated on train,
 #            evaluated on val, with the paired bootstrap (seed $BOOTSTRAP_SEED) -> results/<name>.report.json
@@ -37,6 +38,7 @@ OUT=${OUT:-gpu_out/study}
 SCENES=${SCENES:-40}
 FRAMES=${FRAMES:-20}
 DATA_SEED=${DATA_SEED:-2027}
+VAL_SCENES=${VAL_SCENES:-0}  # the last N scenes are val (0: the last quarter)
 SEED=${SEED:-0}
 BOOTSTRAP=${BOOTSTRAP:-1000}
 BOOTSTRAP_SEED=${BOOTSTRAP_SEED:-0}
@@ -78,7 +80,8 @@ split_args() { ARGS=(); [ -n "$1" ] && IFS=, read -r -a ARGS <<< "$1"; return 0;
 
 phase_data() {
   [ -d "$DATA" ] && { echo "study: $DATA exists, kept"; return; }
-  "$CLI" synth --out "$DATA" --scenes "$SCENES" --frames-per-scene "$FRAMES" --seed "$DATA_SEED" --preset demo
+  "$CLI" synth --out "$DATA" --scenes "$SCENES" --frames-per-scene "$FRAMES" --seed "$DATA_SEED" --preset demo \
+    --val-scenes "$VAL_SCENES"
   cp "$DATA/dataset_card.json" "$OUT/"
 }
 
