@@ -1,5 +1,5 @@
 // `qat`: quantization-aware fine-tuning of a trained model (ptq/QatRun does the work; this file is its
-// flags and the validation summary it prints).
+// flags and the validation summary it prints: per epoch, then FP32 vs QAT with paired intervals).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -17,7 +17,7 @@ struct QatArgs {
   QatJob job;
   RecipeOptions recipe;
   TrainingRunOptions run = qatDefaults();
-  bool noFreezeBn = false;
+  bool noFreezeBn = false, noCompare = false;
 
   static TrainingRunOptions qatDefaults() {
     TrainingRunOptions o;
@@ -37,11 +37,15 @@ void runQatCommand(QatArgs& a) {
   j.split = a.run.split;
   j.valSplit = a.run.valSplit;
   j.freezeBn = !a.noFreezeBn;
-  const TrainResult result = runQat(j);
+  j.compare = !a.noCompare;
+  const QatResult result = runQat(j);
   std::cout << "\nQAT validation (range-bucketed mAP, overall):\n";
   for (const auto& r : result.history)
     std::cout << fmt::format("  epoch {:>2}: loss {:.4f}  mAP {}\n", r.epoch, r.meanLoss,
                              r.valMap ? fmt::format("{:.4f}", *r.valMap) : std::string("-"));
+  if (result.paired)
+    std::cout << "\nFP32 vs QAT on " << result.paired->frames << " validation frames (paired bootstrap):\n"
+              << result.paired->markdown();
 }
 
 }  // namespace
@@ -68,6 +72,9 @@ void addQatCommand(CLI::App& app) {
                 "PACT-style learnable activation amax (default: frozen)");
   cmd->add_option("--work-dir", j.workDir, "Checkpoints and state (default: <output stem>_work)");
   cmd->add_option("--onnx-dir", j.onnxDir, "Also export the INT8 Q/DQ ONNX pair here");
+  cmd->add_flag("--no-compare", a->noCompare,
+                "Skip the final FP32 vs QAT comparison on the validation frames (<output stem>.summary.json/.md)");
+  addBootstrapOptions(cmd, j.bootstrap);
   cmd->add_flag("--overwrite", j.overwrite, "Replace existing --output files");
   cmd->callback([a] { runQatCommand(*a); });
 }

@@ -1,6 +1,6 @@
 // `sensitivity`: which layers suffer from INT8 (ptq/SensitivityStudy does the work; this file is its
 // flags): one layer's quantizers at a time against the float baseline, a CSV, a bar chart, a Markdown
-// summary, and with --budget the float-layer set that keeps the mAP drop within it.
+// summary (the top layers' deltas with paired bootstrap intervals), and with --budget the float-layer set that keeps the mAP drop within it.
 #include <iostream>
 #include <limits>
 
@@ -48,6 +48,12 @@ void addSensitivityCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--proxy", j.proxyOnly,
                 "Rank by the head-output proxy only (seconds; no evaluation per layer)");
+  cmd->add_option("--interval-layers", j.intervalLayers,
+                  "Paired bootstrap 95% interval of the delta for this many most sensitive layers (0: none; "
+                  "not with --proxy)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  addBootstrapOptions(cmd, j.bootstrap);
   cmd->add_option("--budget", j.budget, "Also select float layers for an INT8 mAP drop <= this fraction");
   cmd->add_option("--splits", j.splitsFile, "Splits file (YAML)")->check(CLI::ExistingFile);
   cmd->add_option("--version", j.version, "nuScenes version folder");

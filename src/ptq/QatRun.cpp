@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -51,13 +54,38 @@ void calibrateForQat(CenterPoint& model, const QatJob& job, const DetectionDatas
   writeStringAtomically(path, calibrationToJson(*model, r.layers, r.method, r.batches).dump(2) + "\n");
 }
 
+std::string mapText(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : std::string("-"); }
+
+nlohmann::ordered_json historyJson(const std::vector<EpochRecord>& history) {
+  nlohmann::ordered_json h = nlohmann::ordered_json::array();
+  for (const auto& r : history)
+    h.push_back({{"epoch", r.epoch},
+                 {"mean_loss", r.meanLoss},
+                 {"val_map_overall", r.valMap ? nlohmann::ordered_json(*r.valMap) : nlohmann::ordered_json(nullptr)}});
+  return h;
+}
+
+double overallMap(const EvaluationReport& r) { return r.t4 ? r.t4->mAP.at("overall") : std::nan(""); }
+
 }  // namespace
 
-TrainResult runQat(const QatJob& job) {
+QatSummaryPaths QatSummaryPaths::forOutput(const std::string& output) {
+  const fs::path p(output);
+  const std::string stem = (p.parent_path() / p.stem()).string();
+  return {stem + ".summary.json", stem + ".summary.md"};
+}
+
+QatResult runQat(const QatJob& job) {
   const fs::path out(job.output);
   checkJob(job);
   const std::string pth = (out.parent_path() / (out.stem().string() + ".pth")).string();
   for (const auto& f : {job.output, pth}) refuseToOverwrite(f, job.overwrite);
+  const bool compare = job.compare && !job.valSplit.empty() && job.valSplit != "none";
+  const QatSummaryPaths summary = QatSummaryPaths::forOutput(job.output);
+  if (compare) {
+    job.bootstrap.validate("qat --bootstrap");
+    for (const auto& f : {summary.json, summary.md}) refuseToOverwrite(f, job.overwrite);
+  }
   job.recipe.requireInt8Weights("qat");
   const QatWorkDir work = QatWorkDir::open(job.output, job.workDir, job.trainer.resume, job.startEpoch);
 
@@ -112,7 +140,8 @@ TrainResult runQat(const QatJob& job) {
     };
   }
   Trainer trainer(cfg, model, train, val ? &*val : nullptr, o);
-  const TrainResult result = trainer.run();
+  QatResult result;
+  static_cast<TrainResult&>(result) = trainer.run();
 
   model->to(at::kCPU);
   model->eval();
@@ -127,6 +156,53 @@ TrainResult runQat(const QatJob& job) {
   if (!job.onnxDir.empty())
     exportCenterPointOnnx(model, cfg, job.onnxDir, job.recipe.exportOptions(), job.overwrite);
   spdlog::info("wrote {} and {} (run state in {})", job.output, pth, work.dir);
+  if (!compare || val->size() == 0) return result;
+
+  // FP32 vs QAT on the same validation frames, paired.
+  const std::vector<size_t> frames = frameIndices(val->size(), job.trainer.maxValFrames);
+  std::optional<ScoredRun> fp32Run;
+  {
+    CenterPoint fp32 = loadCenterPoint(cfg, job.checkpoint);
+    InferencePipeline pipeline(cfg, fp32, job.trainer.device);
+    fp32Run.emplace(scoreOnDataset(pipeline, *val, frames, cfg, "FP32", /*withNuScenes=*/true));
+  }
+  std::optional<ScoredRun> qatRun;
+  {
+    InferencePipeline pipeline(cfg, model, job.trainer.device);
+    qatRun.emplace(scoreOnDataset(pipeline, *val, frames, cfg, "QAT", /*withNuScenes=*/true));
+  }
+  model->to(at::kCPU);
+  result.fp32 = fp32Run->report;
+  result.qat = qatRun->report;
+  result.paired = pairedBootstrap(fp32Run->resampled, qatRun->resampled, job.bootstrap, "FP32", "QAT");
+  fp32Run.reset();
+  qatRun.reset();
+
+  nlohmann::ordered_json j;
+  j["checkpoint"] = job.output;
+  j["base_checkpoint"] = job.checkpoint;
+  j["val_split"] = job.valSplit;
+  j["frames"] = frames.size();
+  j["epochs"] = job.trainer.epochs;
+  j["history"] = historyJson(result.history);
+  j["fp32"] = result.fp32->toJson();
+  j["qat"] = result.qat->toJson();
+  j["paired"] = result.paired->toJson();
+
+  std::string md = fmt::format("# QAT summary of {}\n\nBase checkpoint {}; {} epochs; {} frames of split '{}'.\n\n",
+                               job.output, job.checkpoint, job.trainer.epochs, frames.size(), job.valSplit);
+  md += "## Validation per epoch (range-bucketed mAP, overall)\n\n| epoch | loss | mAP |\n|---|---|---|\n";
+  for (const auto& r : result.history)
+    md += fmt::format("| {} | {:.4f} | {} |\n", r.epoch, r.meanLoss, mapText(r.valMap));
+  md += fmt::format(
+      "\n## FP32 vs QAT\n\nmAP (overall) FP32 {:.4f}, QAT {:.4f}; paired bootstrap ({} resamples, seed {}) of "
+      "QAT - FP32 on the same frames:\n\n",
+      overallMap(*result.fp32), overallMap(*result.qat), job.bootstrap.resamples, job.bootstrap.seed);
+  md += result.paired->markdown();
+  result.summaryMarkdown = md;
+  writeStringAtomically(summary.json, j.dump(2) + "\n");
+  writeStringAtomically(summary.md, md);
+  spdlog::info("wrote {} and {}", summary.json, summary.md);
   return result;
 }
 

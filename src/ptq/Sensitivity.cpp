@@ -83,6 +83,7 @@ std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const S
   std::vector<HeadOutputs> reference;
   for (int64_t f = 0; f < probe.frames; ++f) reference.push_back(probe.runFrame(f));
   const double baseline = evaluate && probe.evaluateMap ? probe.evaluateMap() : std::nan("");
+  if (evaluate && probe.evaluateMap && probe.evaluated) probe.evaluated(nullptr);
   if (baselineMap) *baselineMap = baseline;
 
   std::vector<SensitivityRow> rows;
@@ -99,6 +100,7 @@ std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const S
     if (evaluate && probe.evaluateMap) {
       row.map = probe.evaluateMap();
       row.delta = baseline - row.map;
+      if (probe.evaluated) probe.evaluated(&row);
     }
     setOwnerState(o, false);
     rows.push_back(row);

@@ -19,6 +19,10 @@ struct SensitivityRow {
   std::string layer;
   double map = std::numeric_limits<double>::quiet_NaN();    // overall mAP with only this layer quantized
   double delta = std::numeric_limits<double>::quiet_NaN();  // baseline mAP - map (NaN without evaluation)
+  // The paired bootstrap's 95% interval of delta (float vs this layer on the same frames); NaN when not
+  // computed (proxy-only, or not among the top layers by delta).
+  double deltaLo = std::numeric_limits<double>::quiet_NaN();
+  double deltaHi = std::numeric_limits<double>::quiet_NaN();
   double sqnrDb = 0;                                        // this layer's output against float
   double proxy = 0;                                         // head output error increase against float
 };
@@ -27,6 +31,9 @@ struct SensitivityProbe {
   int64_t frames = 0;                                  // evaluation frames held for the proxy / SQNR
   std::function<HeadOutputs(int64_t)> runFrame;        // network outputs of frame i, the model as set now
   std::function<double()> evaluateMap;                 // overall mAP of the model as set now (may be empty)
+  // Optional: called right after each evaluation profileSensitivity makes, with nullptr for the float
+  // baseline, else the row just evaluated (map and delta set), e.g. to keep that evaluation's curves.
+  std::function<void(const SensitivityRow*)> evaluated;
 };
 
 // Rows in network order. With evaluate false only sqnr and proxy are filled (seconds, not minutes).

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "core/AtomicFile.h"
 #include "core/Error.h"
@@ -36,6 +37,70 @@ std::vector<SensitivityRow> sortedRows(const SensitivityResult& r, bool proxyOnl
   return sorted;
 }
 
+// "[lo, hi]" of the delta, empty without an interval.
+std::string interval(const SensitivityRow& row) {
+  if (!std::isfinite(row.deltaLo) || !std::isfinite(row.deltaHi)) return "";
+  return fmt::format("[{:+.4f}, {:+.4f}]", row.deltaLo, row.deltaHi);
+}
+
+// The float baseline's and the top layers' (by delta) frame-weighted curves, kept as profileSensitivity
+// evaluates: at most `capacity` layers at a time, a later layer displacing the smallest delta only when
+// strictly larger (ties keep network order, as the sorted report does).
+class TopLayerCurves {
+ public:
+  explicit TopLayerCurves(size_t capacity) : capacity_(capacity) {}
+
+  void scored(ResampledMetrics m) { last_.emplace(std::move(m)); }
+  void evaluated(const SensitivityRow* row) {
+    if (!last_) return;
+    if (!row) {
+      baseline_.emplace(std::move(*last_));
+    } else if (capacity_ > 0 && std::isfinite(row->delta)) {
+      Kept k{row->layer, row->delta, next_, std::move(*last_)};
+      if (kept_.size() < capacity_) {
+        kept_.push_back(std::move(k));
+      } else {
+        // The least sensitive kept layer: the smallest delta, of equal ones the latest in network order.
+        auto weakest = std::min_element(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) {
+          return a.delta < b.delta || (a.delta == b.delta && a.order > b.order);
+        });
+        if (k.delta > weakest->delta) *weakest = std::move(k);
+      }
+    }
+    if (row) ++next_;
+    last_.reset();
+  }
+
+  // Sets deltaLo / deltaHi of the kept layers' rows; returns how many.
+  size_t intervals(std::vector<SensitivityRow>& rows, const BootstrapOptions& options) const {
+    if (!baseline_) return 0;
+    size_t n = 0;
+    for (const Kept& k : kept_) {
+      auto row = std::find_if(rows.begin(), rows.end(), [&](const SensitivityRow& r) { return r.layer == k.layer; });
+      if (row == rows.end()) continue;
+      const PairedComparison pc = pairedBootstrap(*baseline_, k.curves, options, "float", k.layer);
+      const PairedInterval* iv = pc.find("t4.mAP.overall");
+      if (!iv) continue;
+      // pc's difference is layer - float = -delta.
+      row->deltaLo = -iv->hi;
+      row->deltaHi = -iv->lo;
+      ++n;
+    }
+    return n;
+  }
+
+ private:
+  struct Kept {
+    std::string layer;
+    double delta;
+    size_t order;  // network order
+    ResampledMetrics curves;
+  };
+  size_t capacity_, next_ = 0;
+  std::optional<ResampledMetrics> last_, baseline_;
+  std::vector<Kept> kept_;
+};
+
 }  // namespace
 
 SensitivityOutputPaths SensitivityOutputPaths::forCsv(const std::string& csv) {
@@ -46,11 +111,11 @@ SensitivityOutputPaths SensitivityOutputPaths::forCsv(const std::string& csv) {
 }
 
 std::string sensitivityCsv(const SensitivityResult& r, bool proxyOnly) {
-  std::string csv = "layer,map,delta,sqnr_db,proxy\n";
+  std::string csv = "layer,map,delta,delta_lo,delta_hi,sqnr_db,proxy\n";
   for (const auto& row : sortedRows(r, proxyOnly))
-    csv += fmt::format("{},{},{},{},{}\n", row.layer, number(row.map),
-                       proxyOnly ? number(row.proxy) : number(row.delta), number(row.sqnrDb, "{:.2f}"),
-                       number(row.proxy));
+    csv += fmt::format("{},{},{},{},{},{},{}\n", row.layer, number(row.map),
+                       proxyOnly ? number(row.proxy) : number(row.delta), number(row.deltaLo),
+                       number(row.deltaHi), number(row.sqnrDb, "{:.2f}"), number(row.proxy));
   return csv;
 }
 
@@ -70,14 +135,20 @@ std::string sensitivityMarkdown(const SensitivityResult& r, const SensitivityJob
     md += fmt::format(
         "Proxy vs mAP-drop ranking: Spearman rank correlation {:.3f} over {} layers ({} proxy frames).\n\n",
         spearmanCorrelation(d, p), r.rows.size(), r.proxyFrames);
+    if (r.intervals > 0)
+      md += fmt::format(
+          "95% interval: paired bootstrap of the delta (float vs the layer quantized, same frames) for the "
+          "{} layers with the largest delta; {} resamples, seed {}.\n\n",
+          r.intervals, job.bootstrap.resamples, job.bootstrap.seed);
   }
-  md += "| # | layer | mAP | delta | SQNR (dB) | proxy |\n|---|---|---|---|---|---|\n";
+  md += "| # | layer | mAP | delta | 95% interval | SQNR (dB) | proxy |\n|---|---|---|---|---|---|---|\n";
   const std::vector<SensitivityRow> sorted = sortedRows(r, job.proxyOnly);
   for (size_t i = 0; i < sorted.size(); ++i) {
     const auto& row = sorted[i];
     md +=
-        fmt::format("| {} | {} | {} | {} | {} | {} |\n", i + 1, row.layer, number(row.map, "{:.4f}"),
-                    number(row.delta, "{:+.4f}"), number(row.sqnrDb, "{:.1f}"), number(row.proxy, "{:.4g}"));
+        fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, row.layer, number(row.map, "{:.4f}"),
+                    number(row.delta, "{:+.4f}"), interval(row), number(row.sqnrDb, "{:.1f}"),
+                    number(row.proxy, "{:.4g}"));
   }
   if (r.selection)
     md += "\n## Float layers for a drop <= " + fmt::format("{:.4f}", *job.budget) + "\n\n```yaml\n" +
@@ -90,8 +161,8 @@ std::string sensitivityConsoleTable(const SensitivityResult& r, bool proxyOnly, 
   const std::vector<SensitivityRow> sorted = sortedRows(r, proxyOnly);
   for (size_t i = 0; i < sorted.size() && i < top; ++i) {
     const auto& row = sorted[i];
-    text += fmt::format("  {:>2}. {:<45} {:>10} sqnr {:>6} dB\n", i + 1, row.layer,
-                        proxyOnly ? number(row.proxy, "{:.4g}") : number(row.delta, "{:+.4f}"),
+    text += fmt::format("  {:>2}. {:<45} {:>10} {:>19} sqnr {:>6} dB\n", i + 1, row.layer,
+                        proxyOnly ? number(row.proxy, "{:.4g}") : number(row.delta, "{:+.4f}"), interval(row),
                         number(row.sqnrDb, "{:.1f}"));
   }
   return text;
@@ -104,6 +175,9 @@ SensitivityResult runSensitivityStudy(const SensitivityJob& job) {
   if (job.budget && !(*job.budget >= 0))
     throw Error("sensitivity --budget must be a non-negative mAP fraction");
   if (job.evalFrames < 1) throw Error("sensitivity --eval-frames must be at least 1");
+  if (job.intervalLayers < 0) throw Error("sensitivity --interval-layers must not be negative");
+  const bool withIntervals = !job.proxyOnly && job.intervalLayers > 0;
+  if (withIntervals) job.bootstrap.validate("sensitivity --bootstrap");
   const CenterPointConfig& cfg = job.config;
   QuantRecipe recipe = job.recipe;
   recipe.floatLayers.clear();  // every layer is profiled
@@ -128,26 +202,43 @@ SensitivityResult runSensitivityStudy(const SensitivityJob& job) {
   SensitivityProbe probe;
   probe.frames = static_cast<int64_t>(clouds.size());
   probe.runFrame = [&](int64_t i) { return pipeline.forwardNetwork({clouds[i]}); };
-  probe.evaluateMap = [&]() {
+  auto evaluateMap = [&]() {
     return evaluateOnDataset(pipeline, evalDs, evalFrames, cfg, "eval", /*withNuScenes=*/false)
         .t4->mAP.at("overall");
   };
+  TopLayerCurves curves(withIntervals ? static_cast<size_t>(job.intervalLayers) : 0);
+  if (withIntervals) {
+    probe.evaluateMap = [&]() {
+      ScoredRun run = scoreOnDataset(pipeline, evalDs, evalFrames, cfg, "eval", /*withNuScenes=*/false);
+      const double map = run.report.t4->mAP.at("overall");
+      curves.scored(std::move(run.resampled));
+      return map;
+    };
+    probe.evaluated = [&](const SensitivityRow* row) { curves.evaluated(row); };
+  } else {
+    probe.evaluateMap = evaluateMap;
+  }
   SensitivityResult result;
   result.method = recipe.describe();
   result.evaluationFrames = evalFrames.size();
   result.proxyFrames = clouds.size();
   result.baselineMap = std::nan("");
   result.rows = profileSensitivity(*model, probe, !job.proxyOnly, &result.baselineMap);
+  if (withIntervals) {
+    result.intervals = curves.intervals(result.rows, job.bootstrap);
+    spdlog::info("paired bootstrap intervals of the delta for {} layers ({} resamples)", result.intervals,
+                 job.bootstrap.resamples);
+  }
   if (job.budget) {
     double baseline = result.baselineMap;
     if (std::isnan(
             baseline)) {  // the proxy-only profile skipped the float evaluation; the selection needs it
       QuantizerStateSnapshot snapshot(*model);
       setQuantizerStates(*model, QuantizerState::Disabled);
-      baseline = probe.evaluateMap();
+      baseline = evaluateMap();
       snapshot.restore();
     }
-    result.selection = selectFloatLayers(*model, result.rows, *job.budget, baseline, probe.evaluateMap);
+    result.selection = selectFloatLayers(*model, result.rows, *job.budget, baseline, evaluateMap);
   }
 
   const std::filesystem::path parent = std::filesystem::path(out.csv).parent_path();

@@ -243,29 +243,51 @@ TrainingRun readLatest(const std::string& path, const std::string& name) {
 
 struct SensitivityTable {
   std::string name, file;
-  std::vector<std::vector<std::string>> rows;  // layer, map, delta, sqnr_db, proxy
+  std::vector<std::vector<std::string>> rows;  // layer, map, delta (with its interval), sqnr_db, proxy
   std::string yaml;                            // the budget selection, when present
 };
 
+std::vector<std::string> csvFields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream ls(line);
+  for (std::string field; std::getline(ls, field, ',');) fields.push_back(field);
+  if (!line.empty() && line.back() == ',') fields.emplace_back();  // a trailing empty field
+  return fields;
+}
+
+// Columns are found by header name: the five of kSensitivityHeader in any order, other columns (delta_lo,
+// delta_hi of the top layers' intervals) optional. A delta with its interval reads "delta [lo, hi]".
 SensitivityTable readSensitivity(const std::string& path, const std::string& name) {
   SensitivityTable t;
   t.name = name;
   t.file = fs::path(path).filename().string();
   std::stringstream in(readFileToString(path));
   std::string line;
-  if (!std::getline(in, line) || line != kSensitivityHeader)
-    throw fileError(
-        path, std::string("not a sensitivity CSV: the first line is not \"") + kSensitivityHeader + "\"");
+  const std::vector<std::string> required = csvFields(kSensitivityHeader);
+  std::vector<std::string> header;
+  if (std::getline(in, line)) header = csvFields(line);
+  auto column = [&](const std::string& key) -> std::optional<size_t> {
+    const auto at = std::find(header.begin(), header.end(), key);
+    return at == header.end() ? std::nullopt : std::optional<size_t>(at - header.begin());
+  };
+  std::vector<size_t> columns;
+  for (const auto& key : required)
+    if (const auto c = column(key)) columns.push_back(*c);
+  if (columns.size() != required.size() || header.empty() || header[0] != "layer")
+    throw fileError(path, std::string("not a sensitivity CSV: the first line is not \"") + kSensitivityHeader +
+                              "\" (delta_lo, delta_hi may follow delta)");
+  const auto lo = column("delta_lo"), hi = column("delta_hi");
   for (size_t n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream ls(line);
-    for (std::string field; std::getline(ls, field, ',');) fields.push_back(field);
-    if (fields.size() != 5 || fields[0].empty())
-      throw fileError(path,
-                      fmt::format("not a sensitivity CSV: line {} has {} fields, not 5 with a layer name", n,
-                                  fields.size()));
-    t.rows.push_back(fields);
+    const std::vector<std::string> fields = csvFields(line);
+    if (fields.size() != header.size() || fields[0].empty())
+      throw fileError(path, fmt::format("not a sensitivity CSV: line {} has {} fields, not {} with a layer name",
+                                        n, fields.size(), header.size()));
+    std::vector<std::string> row;
+    for (size_t c : columns) row.push_back(fields[c]);
+    if (lo && hi && !fields[*lo].empty() && !fields[*hi].empty())
+      row[2] += " [" + fields[*lo] + ", " + fields[*hi] + "]";
+    t.rows.push_back(row);
   }
   const fs::path yaml = fs::path(path).parent_path() / (name + kSensitivityYaml);
   if (fs::exists(yaml)) t.yaml = readFileToString(yaml.string());

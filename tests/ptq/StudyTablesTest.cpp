@@ -225,6 +225,23 @@ TEST_F(StudyTablesTest, MissingKeyAndWrongTypeAreNamed) {
                      ": not a training state (latest.json): \"history[0].val_map_overall\" is not a number");
 }
 
+// The sensitivity CSV with the top layers' intervals (delta_lo, delta_hi, empty for the other rows): columns
+// are read by header name, and a delta with its interval reads "delta [lo, hi]".
+TEST_F(StudyTablesTest, SensitivityCsvWithIntervalsShowsThemBesideTheDelta) {
+  write("s.sensitivity.csv",
+        "layer,map,delta,delta_lo,delta_hi,sqnr_db,proxy\n"
+        "a,0.740575,0.069548,0.041000,0.098000,24.88,1.320179\n"
+        "b,0.808215,0.001908,,,38.66,0.036602\n");
+  const std::string md = studyTablesMarkdown(dir_.string());
+  EXPECT_NE(md.find("| a | 0.740575 | 0.069548 [0.041000, 0.098000] | 24.88 | 1.320179 |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| b | 0.808215 | 0.001908 | 38.66 | 0.036602 |"), std::string::npos) << md;
+  write("s.sensitivity.csv", "layer,map,delta,delta_lo,delta_hi,sqnr_db,proxy\na,1,2,,,3,4\nb,1,2,3,4\n");
+  const std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });
+  EXPECT_EQ(err, path("s.sensitivity.csv") +
+                     ": not a sensitivity CSV: line 3 has 5 fields, not 7 with a layer name");
+}
+
 TEST_F(StudyTablesTest, BadSensitivityCsvNamesFileAndLine) {
   write("s.sensitivity.csv", "layer,map,delta,sqnr_db,proxy\na,1,2,3,4\nb,1,2\n");
   const std::string err = testing::errorMessageOf([&] { studyTablesMarkdown(dir_.string()); });

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -172,7 +174,11 @@ TEST_F(PtqWorkflow, SensitivityProxyRanksEveryLayerAndABudgetOfOneKeepsEverythin
   EXPECT_TRUE(r.selection->floatLayers.empty());
   const std::string csv = readFileToString(job.output);
   EXPECT_EQ(csv, sensitivityCsv(r, true));
-  EXPECT_EQ(csv.rfind("layer,map,delta,sqnr_db,proxy\n", 0), 0u);
+  EXPECT_EQ(csv.rfind("layer,map,delta,delta_lo,delta_hi,sqnr_db,proxy\n", 0), 0u);
+  for (const auto& row : r.rows) {  // proxy-only: no intervals
+    EXPECT_TRUE(std::isnan(row.deltaLo)) << row.layer;
+    EXPECT_TRUE(std::isnan(row.deltaHi)) << row.layer;
+  }
   EXPECT_EQ(readFileToString((root() / "sens" / "s.md").string()), sensitivityMarkdown(r, job));
   EXPECT_TRUE(fs::exists(root() / "sens" / "s.sensitive_layers.yaml"));
   // The CSV is sorted by the proxy, largest first.
@@ -190,6 +196,114 @@ TEST_F(PtqWorkflow, SensitivityProxyRanksEveryLayerAndABudgetOfOneKeepsEverythin
   EXPECT_THROW(runSensitivityStudy(job), Error);
 }
 
+// The full profile: every layer evaluated, and the paired bootstrap interval of the delta for the top
+// --interval-layers layers by delta (the first rows of the sorted CSV), none for the others.
+TEST_F(PtqWorkflow, SensitivityIntervalsOfTheTopLayersOnly) {
+  SensitivityJob job;
+  job.config = config();
+  job.recipe = QuantRecipe::fromConfig(job.config);
+  job.checkpoint = weights();
+  job.dataRoot = data();
+  job.proxyFrames = 1;
+  job.evalFrames = 3;
+  job.intervalLayers = 3;
+  job.bootstrap.resamples = 200;
+  job.bootstrap.seed = 5;
+  job.output = (root() / "sens_iv" / "s.csv").string();
+  const SensitivityResult r = runSensitivityStudy(job);
+  ASSERT_GT(r.rows.size(), 3u);
+  EXPECT_EQ(r.intervals, 3u);
+  // The three rows with intervals are the three most sensitive (ties in network order).
+  std::vector<SensitivityRow> sorted = r.rows;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const SensitivityRow& a, const SensitivityRow& b) { return a.delta > b.delta; });
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const SensitivityRow& row = sorted[i];
+    EXPECT_FALSE(std::isnan(row.delta)) << row.layer;
+    if (i < 3) {
+      ASSERT_TRUE(std::isfinite(row.deltaLo) && std::isfinite(row.deltaHi)) << row.layer;
+      EXPECT_LE(row.deltaLo, row.deltaHi) << row.layer;
+    } else {
+      EXPECT_TRUE(std::isnan(row.deltaLo) && std::isnan(row.deltaHi)) << row.layer;
+    }
+  }
+  const std::string csv = readFileToString(job.output);
+  EXPECT_EQ(csv, sensitivityCsv(r, false));
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "layer,map,delta,delta_lo,delta_hi,sqnr_db,proxy");
+  for (size_t i = 0; std::getline(lines, line); ++i) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string field; std::getline(ls, field, ',');) f.push_back(field);
+    ASSERT_GE(f.size(), 5u) << line;
+    EXPECT_EQ(f[3].empty(), i >= 3) << line;
+    EXPECT_EQ(f[4].empty(), i >= 3) << line;
+  }
+  const std::string md = readFileToString((root() / "sens_iv" / "s.md").string());
+  EXPECT_NE(md.find("| 95% interval |"), std::string::npos) << md;
+  EXPECT_NE(md.find("200 resamples, seed 5"), std::string::npos) << md;
+  EXPECT_NE(sensitivityConsoleTable(r, false).find("["), std::string::npos);
+  // Bootstrap counts outside the limits are refused before any work.
+  job.overwrite = true;
+  job.bootstrap.resamples = 10;
+  EXPECT_THROW(runSensitivityStudy(job), Error);
+}
+
+// With a validation split, QAT ends with FP32 vs the QAT model on the same frames: both reports and their
+// paired intervals in <stem>.summary.json / .md; a / b of the comparison are the reports' own mAPs.
+TEST_F(PtqWorkflow, QatSummaryHoldsThePairedComparisonWithTheFp32Baseline) {
+  QatJob job;
+  job.config = config();
+  RecipeOverrides o;
+  o.calibrationBatches = 2;
+  job.recipe = QuantRecipe::fromConfig(job.config).with(o, "qat");
+  job.checkpoint = weights();
+  job.dataRoot = data();
+  job.trainer.epochs = 1;
+  job.trainer.lr = 1e-5;
+  job.trainer.seed = 3;
+  job.trainer.maxValFrames = 3;
+  job.bootstrap.resamples = 200;
+  job.output = (root() / "qat_summary" / "q.safetensors").string();
+  const QatResult r = runQat(job);
+  ASSERT_TRUE(r.paired && r.fp32 && r.qat);
+  EXPECT_EQ(r.paired->frames, 3u);
+  const PairedInterval* iv = r.paired->find("t4.mAP.overall");
+  ASSERT_NE(iv, nullptr);
+  EXPECT_LE(iv->lo, iv->hi);
+  EXPECT_DOUBLE_EQ(iv->a, r.fp32->t4->mAP.at("overall"));
+  EXPECT_DOUBLE_EQ(iv->b, r.qat->t4->mAP.at("overall"));
+  EXPECT_DOUBLE_EQ(iv->diff, iv->b - iv->a);
+  // The last epoch's validation saw the same model on the same frames.
+  ASSERT_TRUE(r.history.back().valMap.has_value());
+  EXPECT_NEAR(*r.history.back().valMap, iv->b, 1e-9);
+  const auto j = readJson((root() / "qat_summary" / "q.summary.json").string());
+  EXPECT_EQ(j["frames"], 3);
+  EXPECT_EQ(j["paired"]["labels"], nlohmann::json::array({"FP32", "QAT"}));
+  EXPECT_DOUBLE_EQ(j["fp32"]["t4"]["mAP"]["overall"].get<double>(), iv->a);
+  EXPECT_DOUBLE_EQ(j["qat"]["t4"]["mAP"]["overall"].get<double>(), iv->b);
+  bool found = false;
+  for (const auto& m : j["paired"]["metrics"])
+    if (m["metric"] == "t4.mAP.overall") {
+      found = true;
+      EXPECT_LE(m["lo"].get<double>(), m["hi"].get<double>());
+      EXPECT_DOUBLE_EQ(m["a"].get<double>(), iv->a);
+      EXPECT_DOUBLE_EQ(m["b"].get<double>(), iv->b);
+    }
+  EXPECT_TRUE(found) << j.dump();
+  const std::string md = readFileToString((root() / "qat_summary" / "q.summary.md").string());
+  EXPECT_EQ(md, r.summaryMarkdown);
+  EXPECT_NE(md.find("FP32 vs QAT"), std::string::npos) << md;
+  // Without a validation split (or with compare off) there is no summary.
+  job.output = (root() / "qat_summary_none" / "q.safetensors").string();
+  job.valSplit = "none";
+  const QatResult none = runQat(job);
+  EXPECT_FALSE(none.paired.has_value());
+  EXPECT_FALSE(fs::exists(root() / "qat_summary_none" / "q.summary.json"));
+}
+
 TEST_F(PtqWorkflow, QatKeepsItsCalibrationFrozenAndRefusesAReusedWorkDir) {
   QatJob job;
   job.config = config();
@@ -203,7 +317,7 @@ TEST_F(PtqWorkflow, QatKeepsItsCalibrationFrozenAndRefusesAReusedWorkDir) {
   job.trainer.lr = 1e-5;
   job.trainer.seed = 3;
   job.output = (root() / "qat" / "q.safetensors").string();
-  const TrainResult r = runQat(job);
+  const QatResult r = runQat(job);
   ASSERT_EQ(r.history.size(), 1u);
   const auto state = readJson((root() / "qat" / "q_work" / "latest.json").string());
   EXPECT_EQ(state["settings"]["mode"], "qat");
