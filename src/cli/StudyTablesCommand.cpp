@@ -26,10 +26,14 @@ void addStudyTablesCommand(CLI::App& app) {
   cmd->add_option("--sensitivity-rows", a->options.sensitivityRows,
                   "Rows shown per sensitivity CSV, most sensitive first (0: all)")
       ->capture_default_str();
-  cmd->add_flag("--overwrite", a->overwrite, "Replace --out if it exists");
+  cmd->add_option("--noise-reference", a->options.noiseReference,
+                  "Half-width of the dashed reference line of the noise plot and of the frames-needed list "
+                  "(reports with \"noise\", from ptq --noise-curve)")
+      ->capture_default_str();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace --out (and its .noise.png) if it exists");
   cmd->callback([a] {
-    writeStudyTables(a->results, a->out, a->overwrite, a->options);
-    spdlog::info("wrote {}", a->out);
+    for (const auto& file : writeStudyTables(a->results, a->out, a->overwrite, a->options))
+      spdlog::info("wrote {}", file);
   });
 }
 

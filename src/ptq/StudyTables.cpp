@@ -15,6 +15,7 @@
 
 #include "core/AtomicFile.h"
 #include "core/Error.h"
+#include "core/RgbImage.h"
 
 namespace cpq {
 namespace fs = std::filesystem;
@@ -132,12 +133,22 @@ struct PairedInfo {
   std::map<std::string, Interval> metrics;  // "t4.mAP.overall" -> interval of INT8 - FP32
 };
 
+// One entry of a report's "noise": the paired interval on the first `frames` evaluation frames.
+struct NoiseRow {
+  size_t frames = 0;
+  double confidence = 0.95;
+  double halfWidth = 0;  // (hi - lo) / 2 of t4.mAP.overall
+};
+
+constexpr const char* kNoiseMetric = "t4.mAP.overall";
+
 struct PtqRunResult {
   std::string name, file;
   std::string method, keptFloat;
   std::optional<double> calibrationFrames, calibrationSeconds;
   BucketMetrics fp32, int8;
   std::optional<PairedInfo> paired;
+  std::vector<NoiseRow> noise;
 };
 
 std::string textOrDash(const Json& s, const std::string& key) {
@@ -195,6 +206,34 @@ PtqRunResult readPtqReport(const std::string& path, const std::string& name) {
       info.metrics[name.get<std::string>()] = iv;
     }
     r.paired = info;
+  }
+  if (f.root().contains("noise")) {
+    const Json& noise = f.at("noise");
+    if (!noise.is_array()) throw f.problem("\"noise\" is not a list");
+    for (size_t i = 0; i < noise.size(); ++i) {
+      const std::string where = fmt::format("noise[{}]", i);
+      NoiseRow row;
+      const Json& frames = f.at(noise[i], "frames", where);
+      if (!frames.is_number_unsigned()) throw f.problem("\"" + where + ".frames\" is not a frame count");
+      row.frames = frames.get<size_t>();
+      if (noise[i].contains("confidence"))
+        row.confidence = f.number(noise[i]["confidence"], where + ".confidence");
+      const Json& metrics = f.at(noise[i], "metrics", where);
+      if (!metrics.is_array()) throw f.problem("\"" + where + ".metrics\" is not a list");
+      bool found = false;
+      for (size_t k = 0; k < metrics.size() && !found; ++k) {
+        const std::string m = fmt::format("{}.metrics[{}]", where, k);
+        const Json& name = f.at(metrics[k], "metric", m);
+        if (!name.is_string()) throw f.problem("\"" + m + ".metric\" is not a string");
+        if (name.get<std::string>() != kNoiseMetric) continue;
+        const double lo = f.number(f.at(metrics[k], "lo", m), m + ".lo");
+        const double hi = f.number(f.at(metrics[k], "hi", m), m + ".hi");
+        row.halfWidth = (hi - lo) / 2;
+        found = true;
+      }
+      if (!found) throw f.problem("\"" + where + ".metrics\" has no \"" + kNoiseMetric + "\"");
+      r.noise.push_back(row);
+    }
   }
   return r;
 }
@@ -422,6 +461,87 @@ std::string ptqTables(const StudyResults& s) {
   return md;
 }
 
+std::vector<NoiseSeries> noiseSeries(const StudyResults& s) {
+  std::vector<NoiseSeries> series;
+  for (const auto& r : s.ptq) {
+    if (r.noise.empty()) continue;
+    NoiseSeries n;
+    n.name = r.name;
+    for (const auto& row : r.noise) n.points.push_back({static_cast<double>(row.frames), row.halfWidth});
+    series.push_back(std::move(n));
+  }
+  return series;
+}
+
+std::string halfWidthValue(double v) { return std::isnan(v) ? "-" : fmt::format("{:.5f}", v); }
+
+// The smallest measured frame count whose half-width is at most `reference`, or past the last point the
+// 1/sqrt(N) extrapolation from it.
+std::string framesNeeded(const PtqRunResult& r, double reference) {
+  for (const auto& row : r.noise)
+    if (std::isfinite(row.halfWidth) && row.halfWidth <= reference)
+      return fmt::format("{} frames", row.frames);
+  const NoiseRow* last = nullptr;
+  for (const auto& row : r.noise)
+    if (std::isfinite(row.halfWidth) && row.halfWidth > 0 && (!last || row.frames > last->frames))
+      last = &row;
+  if (!last || last->frames == 0) return "-";
+  const double n = static_cast<double>(last->frames) * std::pow(last->halfWidth / reference, 2);
+  return fmt::format("more than the {} measured (about {:.0f} by 1/sqrt(N) from the last point)",
+                     last->frames, std::ceil(n));
+}
+
+std::string noiseSection(const StudyResults& s, const StudyTablesOptions& o) {
+  std::vector<const PtqRunResult*> runs;
+  std::vector<size_t> frames;
+  for (const auto& r : s.ptq) {
+    if (r.noise.empty()) continue;
+    runs.push_back(&r);
+    for (const auto& row : r.noise) frames.push_back(row.frames);
+  }
+  std::sort(frames.begin(), frames.end());
+  frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+  double confidence = runs.front()->noise.front().confidence;
+  for (const auto* r : runs)
+    for (const auto& row : r->noise)
+      if (row.confidence != confidence) confidence = std::numeric_limits<double>::quiet_NaN();
+  const std::string level = std::isnan(confidence) ? "" : fmt::format("{:g}% ", 100 * confidence);
+
+  std::string md = "## Evaluation noise vs frames\n\n";
+  md +=
+      "Half-width (hi - lo) / 2 of the paired " + level +
+      "interval of INT8 - FP32 (overall range-bucketed mAP) on the first N evaluation frames (`ptq "
+      "--noise-curve`, `<run>.report.json` \"noise\"). A difference between two models is resolved only "
+      "when it is larger than the half-width: to resolve a 0.001 mAP difference you need a half-width below "
+      "0.001. With independent frames it shrinks about as 1/sqrt(N): four times the frames halve it.\n\n";
+  md += "| frames |";
+  for (const auto* r : runs) md += " " + r->name + " |";
+  md += "\n" + separator(1 + runs.size());
+  for (size_t n : frames) {
+    md += fmt::format("| {} |", n);
+    for (const auto* r : runs) {
+      double h = std::numeric_limits<double>::quiet_NaN();
+      for (const auto& row : r->noise)
+        if (row.frames == n) h = row.halfWidth;
+      md += " " + halfWidthValue(h) + " |";
+    }
+    md += "\n";
+  }
+  if (o.noiseReference > 0) {
+    md += fmt::format("\nFrames needed for a half-width of at most {:g} (the first measured N):\n\n",
+                      o.noiseReference);
+    for (const auto* r : runs) md += "- " + r->name + ": " + framesNeeded(*r, o.noiseReference) + "\n";
+  }
+  if (!o.noisePlotFile.empty())
+    md += fmt::format(
+        "\n![Half-width vs evaluation frames]({})\n\n*Half-width vs evaluation frames, log-log, one line per "
+        "run; {}dotted: the 1/sqrt(N) guide. Read off where a run's line crosses the difference you want to "
+        "resolve: from that many frames on, a difference of that size is outside the noise.*\n",
+        o.noisePlotFile,
+        o.noiseReference > 0 ? fmt::format("dashed: half-width {:g}; ", o.noiseReference) : std::string());
+  return md;
+}
+
 std::string evaluationTable(const StudyResults& s) {
   const Evaluation* reference = nullptr;
   for (const auto& e : s.evaluations)
@@ -515,16 +635,18 @@ std::string sensitivityTables(const StudyResults& s, int maxRows) {
   return md;
 }
 
-}  // namespace
+bool hasNoise(const StudyResults& s) {
+  return std::any_of(s.ptq.begin(), s.ptq.end(), [](const PtqRunResult& r) { return !r.noise.empty(); });
+}
 
-std::string studyTablesMarkdown(const std::string& dir, const StudyTablesOptions& options) {
-  const StudyResults s = readResults(dir);
+std::string markdownOf(const StudyResults& s, const StudyTablesOptions& options) {
   std::string md = "# " + options.title + "\n\n";
   md +=
       "Generated by `centerpoint-quant study-tables` from the result files named below (do not edit by hand; "
       "regenerate). mAP: range-bucketed mAP as fractions in [0, 1] (BEV centre distance).\n\n";
   std::vector<std::string> sections;
   if (!s.ptq.empty()) sections.push_back(ptqTables(s));
+  if (hasNoise(s)) sections.push_back(noiseSection(s, options));
   if (!s.evaluations.empty()) sections.push_back(evaluationTable(s));
   if (!s.ptq.empty() || !s.evaluations.empty()) sections.push_back(perClassTable(s));
   if (!s.training.empty()) sections.push_back(trainingTable(s));
@@ -537,10 +659,41 @@ std::string studyTablesMarkdown(const std::string& dir, const StudyTablesOptions
   return md;
 }
 
-void writeStudyTables(const std::string& dir, const std::string& out, bool overwrite,
-                      const StudyTablesOptions& options) {
+NoisePlotOptions noisePlotOptions(const StudyTablesOptions& o) {
+  NoisePlotOptions p;
+  p.referenceHalfWidth = o.noiseReference;
+  return p;
+}
+
+}  // namespace
+
+std::string studyTablesMarkdown(const std::string& dir, const StudyTablesOptions& options) {
+  return markdownOf(readResults(dir), options);
+}
+
+std::vector<NoiseSeries> studyNoiseSeries(const std::string& dir) { return noiseSeries(readResults(dir)); }
+
+std::string studyNoisePlotPath(const std::string& out) {
+  return fs::path(out).replace_extension(".noise.png").string();
+}
+
+std::vector<std::string> writeStudyTables(const std::string& dir, const std::string& out, bool overwrite,
+                                          const StudyTablesOptions& options) {
   refuseToOverwrite(out, overwrite);
-  writeStringAtomically(out, studyTablesMarkdown(dir, options));
+  const StudyResults s = readResults(dir);
+  StudyTablesOptions o = options;
+  o.noisePlotFile.clear();
+  if (hasNoise(s) && pngSupported()) {
+    const std::string png = studyNoisePlotPath(out);
+    refuseToOverwrite(png, overwrite);
+    o.noisePlotFile = fs::path(png).filename().string();
+    const std::string md = markdownOf(s, o);
+    writePng(png, renderNoisePlot(noiseSeries(s), noisePlotOptions(o)));
+    writeStringAtomically(out, md);
+    return {out, png};
+  }
+  writeStringAtomically(out, markdownOf(s, o));
+  return {out};
 }
 
 }  // namespace cpq
