@@ -23,6 +23,13 @@ struct FrameMatches {
   // A resample that counts a frame w times repeats each of its blocks w times in place, which is exactly
   // the devkit's order for w consecutive copies of the frame in the results.
   std::vector<uint32_t> blockEnd;
+  std::vector<uint32_t> blockFrame;  // the frame of each block
+  // Per threshold, the true positives grouped by block: blocks tpBlock[j] for j in [0, n), their TPs' positions
+  // within the block tpPos[tpStart[j] .. tpStart[j + 1]). What a resample walks instead of every detection.
+  struct ThresholdTps {
+    std::vector<uint32_t> tpBlock, tpFrame, tpStart, tpPos;  // tpFrame[j] = blockFrame[tpBlock[j]]
+  };
+  std::vector<ThresholdTps> tps;
   std::vector<uint32_t> gtPerFrame;  // GT boxes of the class per frame (the devkit's npos)
 };
 
@@ -34,6 +41,7 @@ FrameMatches matchFrames(const EvalBoxes& gt, const EvalBoxes& pred, const std::
 // Scratch buffers reused between calls (one per thread).
 struct ApScratch {
   std::vector<double> precision;
+  std::vector<double> pointsBefore;  // per block: detections (with repeats) before it in the resample
 };
 
 // Per threshold, calcAp of the curve the devkit would compute on the results in which frame f appears
