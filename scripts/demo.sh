@@ -37,5 +37,6 @@ echo
 echo "ptq took $(( $(date +%s) - start )) s; written to $OUT/:"
 echo "  centerpoint_demo_int8.{safetensors,pth}  fake-quant checkpoint (_amax keys as pytorch-quantization)"
 echo "  centerpoint_demo_int8.calib.json / .trt_calib.cache  calibration (JSON, TensorRT cache)"
-echo "  centerpoint_demo_int8.report.{md,json}  FP32 vs INT8 per range bucket and class, per-layer amax and SQNR"
+echo "  centerpoint_demo_int8.report.{md,json}  FP32 vs INT8 per range bucket and class with paired 95% intervals, per-layer amax and SQNR"
+echo "  centerpoint_demo_int8.report.{buckets,hist,bev}.png  the report's figures (linked from the .md)"
 echo "  onnx/  the INT8 Q/DQ ONNX pair and Autoware's param file"
