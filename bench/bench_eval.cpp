@@ -125,7 +125,11 @@ void BM_PairedBootstrap(benchmark::State& state) {
   state.counters["frames"] = frames;
   state.counters["resamples"] = double(opt.resamples);
 }
-BENCHMARK(BM_PairedBootstrap)->Args({1000, 1000})->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_PairedBootstrap)
+    ->Args({1000, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(3);
 
 }  // namespace
 

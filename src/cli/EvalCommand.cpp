@@ -83,7 +83,8 @@ void runCompare(const EvalArgs& a) {
   for (size_t i : selectFrames(ds, 0, a.split)) split.push_back(&ds.sample(i));
   DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
   if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
-  const ResultsComparison r = compareResultsFiles(split, a.compare[0], a.compare[1], options, checks, a.bootstrap);
+  const ResultsComparison r =
+      compareResultsFiles(split, a.compare[0], a.compare[1], options, checks, a.bootstrap);
   std::cout << r.paired.markdown();
   writeFolderAtomically(a.outDir, a.overwrite, [&](const std::string& dir) {
     writeStringAtomically(dir + "/compare.json", r.toJson().dump(2) + "\n");

@@ -56,7 +56,8 @@ void addPtqCommand(CLI::App& app) {
   addBootstrapOptions(cmd, j.bootstrap);
   cmd->add_flag("--noise-curve", j.noiseCurve,
                 "Also report the interval on the first 50, 100, 200, ... evaluation frames");
-  cmd->add_flag("--no-figures", [a](int64_t) { a->job.figures = false; }, "Leave the report's PNG figures out");
+  cmd->add_flag(
+      "--no-figures", [a](int64_t) { a->job.figures = false; }, "Leave the report's PNG figures out");
   cmd->add_option("--sqnr-frames", j.sqnrFrames, "Eval frames for the per-layer SQNR")->capture_default_str();
   cmd->add_flag("--strict", j.calibration.strict,
                 "Refuse when the split has fewer calibration frames than asked");

@@ -72,8 +72,9 @@ void addQatCommand(CLI::App& app) {
                 "PACT-style learnable activation amax (default: frozen)");
   cmd->add_option("--work-dir", j.workDir, "Checkpoints and state (default: <output stem>_work)");
   cmd->add_option("--onnx-dir", j.onnxDir, "Also export the INT8 Q/DQ ONNX pair here");
-  cmd->add_flag("--no-compare", a->noCompare,
-                "Skip the final FP32 vs QAT comparison on the validation frames (<output stem>.summary.json/.md)");
+  cmd->add_flag(
+      "--no-compare", a->noCompare,
+      "Skip the final FP32 vs QAT comparison on the validation frames (<output stem>.summary.json/.md)");
   addBootstrapOptions(cmd, j.bootstrap);
   cmd->add_flag("--overwrite", j.overwrite, "Replace existing --output files");
   cmd->callback([a] { runQatCommand(*a); });

@@ -1,6 +1,7 @@
 // `sensitivity`: which layers suffer from INT8 (ptq/SensitivityStudy does the work; this file is its
 // flags): one layer's quantizers at a time against the float baseline, a CSV, a bar chart, a Markdown
-// summary (the top layers' deltas with paired bootstrap intervals), and with --budget the float-layer set that keeps the mAP drop within it.
+// summary (the top layers' deltas with paired bootstrap intervals), and with --budget the float-layer set
+// that keeps the mAP drop within it.
 #include <iostream>
 #include <limits>
 

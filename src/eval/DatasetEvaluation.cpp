@@ -108,8 +108,9 @@ EvalBoxes lidarGroundTruth(const std::vector<const SampleInfo*>& samples) {
   return out;
 }
 
-PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
-                                     const EvaluationOptions& options, const std::string& source) {
+PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples,
+                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
+                                     const std::string& source) {
   PreparedEvaluation prepared;
   if (options.nuscenes) {
     const DetectionConfig& cfg = *options.nuscenes;

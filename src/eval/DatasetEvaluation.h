@@ -57,8 +57,9 @@ struct PreparedEvaluation {
   EvalBoxes lidarGt, lidarPred;
 };
 // Validates the predictions as the devkit does (`source` names them in messages) and prepares them.
-PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples, const EvalBoxes& predGlobal,
-                                     const EvaluationOptions& options, const std::string& source);
+PreparedEvaluation prepareEvaluation(const std::vector<const SampleInfo*>& samples,
+                                     const EvalBoxes& predGlobal, const EvaluationOptions& options,
+                                     const std::string& source);
 
 // The metrics of prepared boxes over `frames` frames.
 EvaluationReport evaluatePrepared(const PreparedEvaluation& prepared, size_t frames);

@@ -30,7 +30,8 @@ FrameMatches matchFrames(const EvalBoxes& gt, const EvalBoxes& pred, const std::
   for (size_t s = 0; s < pred.numSamples(); ++s) {
     const int f = gt.sampleIndex(pred.sampleTokens()[s]);
     if (f < 0 && !pred.boxes(s).empty())
-      throw Error("bootstrap: predictions of sample " + pred.sampleTokens()[s] + ", which is not an evaluated frame");
+      throw Error("bootstrap: predictions of sample " + pred.sampleTokens()[s] +
+                  ", which is not an evaluated frame");
     for (const auto& b : pred.boxes(s))
       if (b.detectionName == className) {
         preds.push_back(&b);
@@ -105,13 +106,14 @@ FrameMatches matchFrames(const EvalBoxes& gt, const EvalBoxes& pred, const std::
   return m;
 }
 
-std::vector<double> resampledAps(const FrameMatches& m, const std::vector<uint32_t>& weights, double minRecall,
-                                 double minPrecision, ApScratch& scratch) {
+std::vector<double> resampledAps(const FrameMatches& m, const std::vector<uint32_t>& weights,
+                                 double minRecall, double minPrecision, ApScratch& scratch) {
   static const DetectionMetricData kNone = DetectionMetricData::noPredictions();
   static const std::vector<double> kGrid = npc::linspace01(DetectionMetricData::kNumPoints);
   const size_t nth = m.distThs.size();
   uint64_t npos = 0;
-  for (size_t f = 0; f < m.gtPerFrame.size(); ++f) npos += static_cast<uint64_t>(weights[f]) * m.gtPerFrame[f];
+  for (size_t f = 0; f < m.gtPerFrame.size(); ++f)
+    npos += static_cast<uint64_t>(weights[f]) * m.gtPerFrame[f];
   if (npos == 0) return std::vector<double>(nth, calcAp(kNone, minRecall, minPrecision));
 
   // Detections before each block in the resampled order (block k repeated weights[frame] times in place).
@@ -139,8 +141,8 @@ std::vector<double> resampledAps(const FrameMatches& m, const std::vector<uint32
   const double nposD = static_cast<double>(npos);
   std::vector<double> aps(nth);
   DetectionMetricData md;
-  // The smallest true-positive count whose recall passes grid value kk (recall = ctp / npos is monotone in ctp),
-  // so that a TP that resolves nothing costs one comparison and no division.
+  // The smallest true-positive count whose recall passes grid value kk (recall = ctp / npos is monotone in
+  // ctp), so that a TP that resolves nothing costs one comparison and no division.
   auto nextCtpFor = [&](size_t kk) {
     double c = std::floor(kGrid[kk] * nposD);
     if (c / nposD > kGrid[kk]) {

@@ -1,7 +1,7 @@
 #pragma once
 // The devkit's matching of one class (accumulate) at each of its distance thresholds, kept per detection
-// together with the frame the detection belongs to. Matching is decided within a frame (a detection can only take
-// GT of its own sample, in score order), so a detection's TP/FP outcome does not depend on which other
+// together with the frame the detection belongs to. Matching is decided within a frame (a detection can only
+// take GT of its own sample, in score order), so a detection's TP/FP outcome does not depend on which other
 // frames are evaluated with it: AP for any re-weighting of the frames (a bootstrap resample) follows from
 // these outcomes by re-walking the precision/recall curve, without matching again.
 #include <cstdint>
@@ -24,8 +24,9 @@ struct FrameMatches {
   // the devkit's order for w consecutive copies of the frame in the results.
   std::vector<uint32_t> blockEnd;
   std::vector<uint32_t> blockFrame;  // the frame of each block
-  // Per threshold, the true positives grouped by block: blocks tpBlock[j] for j in [0, n), their TPs' positions
-  // within the block tpPos[tpStart[j] .. tpStart[j + 1]). What a resample walks instead of every detection.
+  // Per threshold, the true positives grouped by block: blocks tpBlock[j] for j in [0, n), their TPs'
+  // positions within the block tpPos[tpStart[j] .. tpStart[j + 1]). What a resample walks instead of every
+  // detection.
   struct ThresholdTps {
     std::vector<uint32_t> tpBlock, tpFrame, tpStart, tpPos;  // tpFrame[j] = blockFrame[tpBlock[j]]
   };

@@ -36,18 +36,19 @@ nlohmann::ordered_json PairedComparison::toJson() const {
   j["method"] = "paired bootstrap over frames, percentile interval of b - a";
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& m : metrics)
-    list.push_back({{"metric", m.metric}, {"a", m.a}, {"b", m.b}, {"diff", m.diff}, {"lo", m.lo}, {"hi", m.hi}});
+    list.push_back(
+        {{"metric", m.metric}, {"a", m.a}, {"b", m.b}, {"diff", m.diff}, {"lo", m.lo}, {"hi", m.hi}});
   j["metrics"] = list;
   j["seconds"] = seconds;
   return j;
 }
 
 std::string PairedComparison::markdown() const {
-  std::string md = fmt::format("| metric | {} | {} | {} - {} | {:g}% interval |\n|---|---|---|---|---|\n", labelA,
-                               labelB, labelB, labelA, 100 * options.confidence);
+  std::string md = fmt::format("| metric | {} | {} | {} - {} | {:g}% interval |\n|---|---|---|---|---|\n",
+                               labelA, labelB, labelB, labelA, 100 * options.confidence);
   for (const auto& m : metrics)
-    md += fmt::format("| {} | {:.4f} | {:.4f} | {:+.4f} | [{:+.4f}, {:+.4f}] |\n", m.metric, m.a, m.b, m.diff, m.lo,
-                      m.hi);
+    md += fmt::format("| {} | {:.4f} | {:.4f} | {:+.4f} | [{:+.4f}, {:+.4f}] |\n", m.metric, m.a, m.b, m.diff,
+                      m.lo, m.hi);
   md += fmt::format(
       "\nPaired bootstrap over the {} evaluation frames: {} resamples (seed {}), both models scored on each "
       "resample; the interval is the central {:g}% of the resampled differences. An interval that contains 0 "
@@ -204,7 +205,8 @@ void requireComparable(const ResampledMetrics& a, const ResampledMetrics& b, con
                        const std::string& labelA, const std::string& labelB) {
   options.validate("bootstrap");
   requireSameFrames(a.frameTokens(), b.frameTokens(), labelA, labelB);
-  if (a.names() != b.names()) throw std::logic_error("pairedBootstrap: the two sides measure different metrics");
+  if (a.names() != b.names())
+    throw std::logic_error("pairedBootstrap: the two sides measure different metrics");
 }
 
 }  // namespace
@@ -217,7 +219,8 @@ PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetri
 }
 
 std::vector<PairedComparison> pairedBootstrapByFrames(const ResampledMetrics& a, const ResampledMetrics& b,
-                                                      const BootstrapOptions& options, const std::vector<size_t>& sizes,
+                                                      const BootstrapOptions& options,
+                                                      const std::vector<size_t>& sizes,
                                                       const std::string& labelA, const std::string& labelB) {
   requireComparable(a, b, options, labelA, labelB);
   std::vector<PairedComparison> out;

@@ -19,21 +19,22 @@
 namespace cpq {
 
 struct BootstrapOptions {
-  int resamples = 1000;      // in [kMinResamples, kMaxResamples]
+  int resamples = 1000;  // in [kMinResamples, kMaxResamples]
   uint64_t seed = 0;
   double confidence = 0.95;  // central interval
 
   static constexpr int kMinResamples = 100;
   static constexpr int kMaxResamples = 100000;
-  // cpq::Error naming `what` (e.g. "--bootstrap") on a count outside the limits or a confidence outside (0, 1).
+  // cpq::Error naming `what` (e.g. "--bootstrap") on a count outside the limits or a confidence outside (0,
+  // 1).
   void validate(const std::string& what) const;
 };
 
 // One metric of two models on the same frames.
 struct PairedInterval {
-  std::string metric;  // "t4.mAP.overall", "t4.mAP.0-20", "nuscenes.mAP"
-  double a = 0, b = 0;  // on the full evaluation set
-  double diff = 0;      // b - a on the full set
+  std::string metric;     // "t4.mAP.overall", "t4.mAP.0-20", "nuscenes.mAP"
+  double a = 0, b = 0;    // on the full evaluation set
+  double diff = 0;        // b - a on the full set
   double lo = 0, hi = 0;  // percentile interval of b - a over the resamples
   double halfWidth() const { return (hi - lo) / 2; }
 };
@@ -74,8 +75,8 @@ class ResampledMetrics {
     double minRecall = 0.1, minPrecision = 0.1;
   };
   void addMetric(const std::string& name, const std::vector<std::string>& classes,
-                 const std::vector<double>& distThs, double minRecall, double minPrecision, const EvalBoxes& gt,
-                 const EvalBoxes& pred);
+                 const std::vector<double>& distThs, double minRecall, double minPrecision,
+                 const EvalBoxes& gt, const EvalBoxes& pred);
 
   std::vector<std::string> frameTokens_;
   std::vector<std::string> names_;
@@ -109,7 +110,8 @@ PairedComparison pairedBootstrap(const ResampledMetrics& a, const ResampledMetri
 // The same comparison restricted to the first n frames, for each n in `sizes` (each in [1, frames]): how
 // the interval narrows as the evaluation set grows (resamples draw from the first n frames only).
 std::vector<PairedComparison> pairedBootstrapByFrames(const ResampledMetrics& a, const ResampledMetrics& b,
-                                                      const BootstrapOptions& options, const std::vector<size_t>& sizes,
+                                                      const BootstrapOptions& options,
+                                                      const std::vector<size_t>& sizes,
                                                       const std::string& labelA, const std::string& labelB);
 
 // 50, 100, 200, ... below `frames`, then `frames` itself.

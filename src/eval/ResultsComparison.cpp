@@ -19,8 +19,9 @@ nlohmann::ordered_json ResultsComparison::toJson() const {
 }
 
 std::string ResultsComparison::markdown() const {
-  return fmt::format("# Paired comparison\n\nA = `{}`, B = `{}`; {} frames; mAP as fractions in [0, 1].\n\n{}",
-                     paired.labelA, paired.labelB, paired.frames, paired.markdown());
+  return fmt::format(
+      "# Paired comparison\n\nA = `{}`, B = `{}`; {} frames; mAP as fractions in [0, 1].\n\n{}",
+      paired.labelA, paired.labelB, paired.frames, paired.markdown());
 }
 
 ResultsComparison compareResultsFiles(const std::vector<const SampleInfo*>& split, const std::string& pathA,

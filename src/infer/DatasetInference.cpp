@@ -79,8 +79,8 @@ EvaluationOptions evaluationOptionsFor(const CenterPointConfig& cfg, bool withNu
 }
 
 ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
-                         const std::vector<size_t>& indices, const CenterPointConfig& cfg, const std::string& label,
-                         bool withNuScenes) {
+                         const std::vector<size_t>& indices, const CenterPointConfig& cfg,
+                         const std::string& label, bool withNuScenes) {
   auto dets = detectOnDataset(pipeline, dataset, indices, label);
   std::vector<const SampleInfo*> samples;
   for (size_t i : indices) samples.push_back(&dataset.sample(i));
@@ -89,7 +89,8 @@ ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& da
                         evaluationOptionsFor(cfg, withNuScenes), label + " predictions");
   ResampledMetrics resampled(prepared);
   std::vector<std::string> tokens = resampled.frameTokens();
-  return {evaluatePrepared(prepared, samples.size()), std::move(dets), std::move(tokens), std::move(resampled)};
+  return {evaluatePrepared(prepared, samples.size()), std::move(dets), std::move(tokens),
+          std::move(resampled)};
 }
 
 EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,

@@ -59,8 +59,8 @@ struct ScoredRun {
 
 // The detector over `indices` scored with evaluationOptionsFor(cfg, withNuScenes).
 ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,
-                         const std::vector<size_t>& indices, const CenterPointConfig& cfg, const std::string& label,
-                         bool withNuScenes);
+                         const std::vector<size_t>& indices, const CenterPointConfig& cfg,
+                         const std::string& label, bool withNuScenes);
 
 // scoreOnDataset's report alone: what validation reports.
 EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,

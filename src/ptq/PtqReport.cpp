@@ -98,8 +98,9 @@ std::string PtqReport::markdown() const {
   if (paired) md += "## FP32 vs INT8 with confidence intervals\n\n" + paired->markdown() + "\n";
   for (const auto& f : figures) md += f + "\n";
   if (!noise.empty()) {
-    md += "## How the interval narrows with the number of frames\n\nHalf-width of the 95% interval of INT8 - "
-          "FP32 when only the first N evaluation frames are used (same resample count and seed).\n\n| frames |";
+    md +=
+        "## How the interval narrows with the number of frames\n\nHalf-width of the 95% interval of INT8 - "
+        "FP32 when only the first N evaluation frames are used (same resample count and seed).\n\n| frames |";
     for (const auto& m : noise.front().metrics) md += " " + m.metric + " |";
     md += "\n|---|";
     for (size_t i = 0; i < noise.front().metrics.size(); ++i) md += "---|";

@@ -19,10 +19,10 @@ struct PtqReport {
   std::optional<PairedComparison> paired;  // FP32 vs INT8 with bootstrap intervals
   std::vector<PairedComparison> noise;     // the same on the first 50, 100, ... frames (optional)
   std::vector<LayerCalibration> layers;
-  std::vector<LayerSqnr> sqnr;         // same layers, network order (may be empty)
+  std::vector<LayerSqnr> sqnr;           // same layers, network order (may be empty)
   std::vector<std::string> floatLayers;  // quant-capable layers kept float
-  nlohmann::ordered_json settings;     // command, recipe, data, timings
-  std::vector<std::string> figures;    // Markdown of each figure written beside the report (image + caption)
+  nlohmann::ordered_json settings;       // command, recipe, data, timings
+  std::vector<std::string> figures;  // Markdown of each figure written beside the report (image + caption)
 
   // {"settings", "fp32", "int8", "paired" and "noise" (when computed), "layers", "float_layers"}
   nlohmann::ordered_json toJson() const;

@@ -52,7 +52,8 @@ nlohmann::ordered_json settingsOf(const PtqJob& job, const CalibrationResult& ca
 }
 
 void writeOutputs(const PtqJob& job, const PtqOutputPaths& out, CenterPoint& qmodel,
-                  const CalibrationResult& calib, const PtqReport& report, const std::vector<PtqFigure>& figures) {
+                  const CalibrationResult& calib, const PtqReport& report,
+                  const std::vector<PtqFigure>& figures) {
   const std::filesystem::path parent = std::filesystem::path(out.checkpoint).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   qmodel->to(at::kCPU);
@@ -65,9 +66,11 @@ void writeOutputs(const PtqJob& job, const PtqOutputPaths& out, CenterPoint& qmo
                         calibrationToJson(*qmodel, calib.layers, calib.method, calib.batches).dump(2) + "\n");
   writeStringAtomically(out.trtCache, tensorRtCalibrationCache(qmodel, job.config, calib.layers));
   writeStringAtomically(out.reportJson, report.toJson().dump(2) + "\n");
-  for (const auto& suffix : PtqOutputPaths::figureSuffixes()) {  // a figure this run has not drawn is not left stale
+  for (const auto& suffix :
+       PtqOutputPaths::figureSuffixes()) {  // a figure this run has not drawn is not left stale
     const std::string path = out.figureStem + "." + suffix;
-    const auto f = std::find_if(figures.begin(), figures.end(), [&](const PtqFigure& x) { return x.suffix == suffix; });
+    const auto f =
+        std::find_if(figures.begin(), figures.end(), [&](const PtqFigure& x) { return x.suffix == suffix; });
     if (f != figures.end())
       writePng(path, f->image);
     else
@@ -107,8 +110,8 @@ std::vector<PtqFigure> renderFigures(const PtqJob& job, const DetectionDataset& 
   for (size_t f = 0; f < gt.numSamples(); ++f) gtPerFrame.push_back(gt.boxes(f));
   DisagreementFrameView view;
   view.classNames = job.config.classNames;
-  view.disagreement = mostDisagreeingFrame(fp32.detections, int8.detections, gtPerFrame, view.classNames,
-                                           view.options);
+  view.disagreement =
+      mostDisagreeingFrame(fp32.detections, int8.detections, gtPerFrame, view.classNames, view.options);
   const size_t f = view.disagreement.frame;
   view.points = loadPointClouds(evalDs, {evalFrames[f]}).front();
   view.gt = gtPerFrame[f];
@@ -127,8 +130,13 @@ PtqOutputPaths PtqOutputPaths::forCheckpoint(const std::string& checkpoint) {
     throw Error("ptq --output must name a .safetensors file (the .pth and reports go next to it), not '" +
                 checkpoint + "'");
   const std::string stem = (p.parent_path() / p.stem()).string();
-  return {checkpoint,          stem + ".pth",       stem + ".calib.json", stem + ".trt_calib.cache",
-          stem + ".report.json", stem + ".report.md", stem + ".report"};
+  return {checkpoint,
+          stem + ".pth",
+          stem + ".calib.json",
+          stem + ".trt_calib.cache",
+          stem + ".report.json",
+          stem + ".report.md",
+          stem + ".report"};
 }
 
 const std::vector<std::string>& PtqOutputPaths::figureSuffixes() {
@@ -201,9 +209,8 @@ PtqResult runPtq(const PtqJob& job) {
                                     : std::vector<PtqFigure>{};
   if (job.figures && !pngSupported()) spdlog::warn("this build has no libpng: the report has no figures");
   for (const auto& f : figures)
-    report.figures.push_back(figureMarkdown(f, std::filesystem::path(result.paths.figureStem + "." + f.suffix)
-                                                   .filename()
-                                                   .string()));
+    report.figures.push_back(figureMarkdown(
+        f, std::filesystem::path(result.paths.figureStem + "." + f.suffix).filename().string()));
   report.settings["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writeOutputs(job, result.paths, qmodel, calib, report, figures);

@@ -36,11 +36,11 @@ struct PtqJob {
   std::string dataRoot, splitsFile, version;
   std::string calibrationSplit = "train", evaluationSplit = "val";
   CalibrationOptions calibration;
-  size_t maxEvalFrames = 0;  // 0: every frame of the evaluation split
+  size_t maxEvalFrames = 0;    // 0: every frame of the evaluation split
   BootstrapOptions bootstrap;  // FP32 vs INT8 intervals in the report
   bool noiseCurve = false;     // also the intervals on the first 50, 100, 200, ... evaluation frames
   bool figures = true;         // the report's PNG figures (when the build has libpng)
-  int64_t sqnrFrames = 4;    // evaluation frames for the per-layer SQNR
+  int64_t sqnrFrames = 4;      // evaluation frames for the per-layer SQNR
   at::Device device = at::kCPU;
   std::string output;      // the .safetensors checkpoint; the other files go next to it
   std::string onnxDir;     // empty: no ONNX export

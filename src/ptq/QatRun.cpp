@@ -54,14 +54,17 @@ void calibrateForQat(CenterPoint& model, const QatJob& job, const DetectionDatas
   writeStringAtomically(path, calibrationToJson(*model, r.layers, r.method, r.batches).dump(2) + "\n");
 }
 
-std::string mapText(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : std::string("-"); }
+std::string mapText(const std::optional<double>& v) {
+  return v ? fmt::format("{:.4f}", *v) : std::string("-");
+}
 
 nlohmann::ordered_json historyJson(const std::vector<EpochRecord>& history) {
   nlohmann::ordered_json h = nlohmann::ordered_json::array();
   for (const auto& r : history)
     h.push_back({{"epoch", r.epoch},
                  {"mean_loss", r.meanLoss},
-                 {"val_map_overall", r.valMap ? nlohmann::ordered_json(*r.valMap) : nlohmann::ordered_json(nullptr)}});
+                 {"val_map_overall",
+                  r.valMap ? nlohmann::ordered_json(*r.valMap) : nlohmann::ordered_json(nullptr)}});
   return h;
 }
 
@@ -189,13 +192,15 @@ QatResult runQat(const QatJob& job) {
   j["qat"] = result.qat->toJson();
   j["paired"] = result.paired->toJson();
 
-  std::string md = fmt::format("# QAT summary of {}\n\nBase checkpoint {}; {} epochs; {} frames of split '{}'.\n\n",
-                               job.output, job.checkpoint, job.trainer.epochs, frames.size(), job.valSplit);
+  std::string md =
+      fmt::format("# QAT summary of {}\n\nBase checkpoint {}; {} epochs; {} frames of split '{}'.\n\n",
+                  job.output, job.checkpoint, job.trainer.epochs, frames.size(), job.valSplit);
   md += "## Validation per epoch (range-bucketed mAP, overall)\n\n| epoch | loss | mAP |\n|---|---|---|\n";
   for (const auto& r : result.history)
     md += fmt::format("| {} | {:.4f} | {} |\n", r.epoch, r.meanLoss, mapText(r.valMap));
   md += fmt::format(
-      "\n## FP32 vs QAT\n\nmAP (overall) FP32 {:.4f}, QAT {:.4f}; paired bootstrap ({} resamples, seed {}) of "
+      "\n## FP32 vs QAT\n\nmAP (overall) FP32 {:.4f}, QAT {:.4f}; paired bootstrap ({} resamples, seed {}) "
+      "of "
       "QAT - FP32 on the same frames:\n\n",
       overallMap(*result.fp32), overallMap(*result.qat), job.bootstrap.resamples, job.bootstrap.seed);
   md += result.paired->markdown();

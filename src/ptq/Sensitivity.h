@@ -23,14 +23,14 @@ struct SensitivityRow {
   // computed (proxy-only, or not among the top layers by delta).
   double deltaLo = std::numeric_limits<double>::quiet_NaN();
   double deltaHi = std::numeric_limits<double>::quiet_NaN();
-  double sqnrDb = 0;                                        // this layer's output against float
-  double proxy = 0;                                         // head output error increase against float
+  double sqnrDb = 0;  // this layer's output against float
+  double proxy = 0;   // head output error increase against float
 };
 
 struct SensitivityProbe {
-  int64_t frames = 0;                                  // evaluation frames held for the proxy / SQNR
-  std::function<HeadOutputs(int64_t)> runFrame;        // network outputs of frame i, the model as set now
-  std::function<double()> evaluateMap;                 // overall mAP of the model as set now (may be empty)
+  int64_t frames = 0;                            // evaluation frames held for the proxy / SQNR
+  std::function<HeadOutputs(int64_t)> runFrame;  // network outputs of frame i, the model as set now
+  std::function<double()> evaluateMap;           // overall mAP of the model as set now (may be empty)
   // Optional: called right after each evaluation profileSensitivity makes, with nullptr for the float
   // baseline, else the row just evaluated (map and delta set), e.g. to keep that evaluation's curves.
   std::function<void(const SensitivityRow*)> evaluated;
@@ -38,11 +38,11 @@ struct SensitivityProbe {
 
 // Rows in network order. With evaluate false only sqnr and proxy are filled (seconds, not minutes).
 // baselineMap receives the float model's mAP when evaluated. Quantizer states are restored afterwards.
-std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const SensitivityProbe& probe, bool evaluate,
-                                               double* baselineMap);
+std::vector<SensitivityRow> profileSensitivity(torch::nn::Module& model, const SensitivityProbe& probe,
+                                               bool evaluate, double* baselineMap);
 
-// Relative error of the head outputs against a reference: ||sigmoid(hm) - sigmoid(hm_ref)|| / ||sigmoid(hm_ref)||
-// plus the same for the box branches (reg, height, dim, rot, vel) together.
+// Relative error of the head outputs against a reference: ||sigmoid(hm) - sigmoid(hm_ref)|| /
+// ||sigmoid(hm_ref)|| plus the same for the box branches (reg, height, dim, rot, vel) together.
 double headOutputError(const HeadOutputs& out, const HeadOutputs& ref);
 
 // Spearman rank correlation (average ranks for ties); NaN when either side is constant.
@@ -57,8 +57,9 @@ struct FloatLayerSelection {
   double int8Map = 0, baselineMap = 0;
   int evaluations = 0;
 };
-FloatLayerSelection selectFloatLayers(torch::nn::Module& model, std::vector<SensitivityRow> rows, double budget,
-                                      double baselineMap, const std::function<double()>& evaluateMap);
+FloatLayerSelection selectFloatLayers(torch::nn::Module& model, std::vector<SensitivityRow> rows,
+                                      double budget, double baselineMap,
+                                      const std::function<double()>& evaluateMap);
 
 // The `sensitive_layers:` block for the config.
 std::string sensitiveLayersYaml(const FloatLayerSelection& s, double budget);

@@ -76,7 +76,8 @@ class TopLayerCurves {
     if (!baseline_) return 0;
     size_t n = 0;
     for (const Kept& k : kept_) {
-      auto row = std::find_if(rows.begin(), rows.end(), [&](const SensitivityRow& r) { return r.layer == k.layer; });
+      auto row =
+          std::find_if(rows.begin(), rows.end(), [&](const SensitivityRow& r) { return r.layer == k.layer; });
       if (row == rows.end()) continue;
       const PairedComparison pc = pairedBootstrap(*baseline_, k.curves, options, "float", k.layer);
       const PairedInterval* iv = pc.find("t4.mAP.overall");
@@ -145,10 +146,9 @@ std::string sensitivityMarkdown(const SensitivityResult& r, const SensitivityJob
   const std::vector<SensitivityRow> sorted = sortedRows(r, job.proxyOnly);
   for (size_t i = 0; i < sorted.size(); ++i) {
     const auto& row = sorted[i];
-    md +=
-        fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, row.layer, number(row.map, "{:.4f}"),
-                    number(row.delta, "{:+.4f}"), interval(row), number(row.sqnrDb, "{:.1f}"),
-                    number(row.proxy, "{:.4g}"));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, row.layer, number(row.map, "{:.4f}"),
+                      number(row.delta, "{:+.4f}"), interval(row), number(row.sqnrDb, "{:.1f}"),
+                      number(row.proxy, "{:.4g}"));
   }
   if (r.selection)
     md += "\n## Float layers for a drop <= " + fmt::format("{:.4f}", *job.budget) + "\n\n```yaml\n" +

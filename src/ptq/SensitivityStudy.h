@@ -48,7 +48,7 @@ struct SensitivityResult {
   std::optional<FloatLayerSelection> selection;
   size_t evaluationFrames = 0, proxyFrames = 0;
   size_t intervals = 0;  // rows with deltaLo / deltaHi
-  std::string method;  // the calibration method as described in the report
+  std::string method;    // the calibration method as described in the report
 };
 
 // Runs the study and writes its files; existing outputs are refused before any work.

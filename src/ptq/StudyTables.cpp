@@ -313,15 +313,16 @@ SensitivityTable readSensitivity(const std::string& path, const std::string& nam
   for (const auto& key : required)
     if (const auto c = column(key)) columns.push_back(*c);
   if (columns.size() != required.size() || header.empty() || header[0] != "layer")
-    throw fileError(path, std::string("not a sensitivity CSV: the first line is not \"") + kSensitivityHeader +
-                              "\" (delta_lo, delta_hi may follow delta)");
+    throw fileError(path, std::string("not a sensitivity CSV: the first line is not \"") +
+                              kSensitivityHeader + "\" (delta_lo, delta_hi may follow delta)");
   const auto lo = column("delta_lo"), hi = column("delta_hi");
   for (size_t n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     const std::vector<std::string> fields = csvFields(line);
     if (fields.size() != header.size() || fields[0].empty())
-      throw fileError(path, fmt::format("not a sensitivity CSV: line {} has {} fields, not {} with a layer name",
-                                        n, fields.size(), header.size()));
+      throw fileError(path,
+                      fmt::format("not a sensitivity CSV: line {} has {} fields, not {} with a layer name", n,
+                                  fields.size(), header.size()));
     std::vector<std::string> row;
     for (size_t c : columns) row.push_back(fields[c]);
     if (lo && hi && !fields[*lo].empty() && !fields[*hi].empty())

@@ -209,9 +209,10 @@ void SceneWriter::write(SynthSummary& summary) {
 }
 
 std::string splitsYaml(const SynthSummary& s, int valScenes) {
-  std::string y = valScenes > 0 ? "# synthetic scenes: the last " + std::to_string(valScenes) + " are val\n"
-                                : "# synthetic scenes: the last quarter (at least one) is val; one scene is both "
-                                  "train and val\n";
+  std::string y = valScenes > 0
+                      ? "# synthetic scenes: the last " + std::to_string(valScenes) + " are val\n"
+                      : "# synthetic scenes: the last quarter (at least one) is val; one scene is both "
+                        "train and val\n";
   for (const auto& [key, names] : {std::pair{"train", &s.trainScenes}, std::pair{"val", &s.valScenes}}) {
     y += std::string(key) + ": [";
     for (size_t i = 0; i < names->size(); ++i) y += (i ? ", " : "") + (*names)[i];

@@ -45,8 +45,10 @@ void validateSynthOptions(const SynthOptions& o) {
   if (o.framesPerScene < 1)
     throw Error("--frames-per-scene: must be at least 1, got " + std::to_string(o.framesPerScene));
   if (o.valScenes < 0 || (o.valScenes > 0 && o.valScenes >= o.scenes))
-    throw Error("--val-scenes: must leave at least one train scene (0 < N < --scenes, or 0 for the last quarter), got " +
-                std::to_string(o.valScenes));
+    throw Error(
+        "--val-scenes: must leave at least one train scene (0 < N < --scenes, or 0 for the last quarter), "
+        "got " +
+        std::to_string(o.valScenes));
   if (o.sweepsPerKeyframe < 1 || o.sweepsPerKeyframe > 9)
     throw Error("--sweeps: must be 1 to 9 (sweeps at the lidar rate before each keyframe), got " +
                 std::to_string(o.sweepsPerKeyframe));

@@ -2,10 +2,10 @@
 // on hand-built samples whose answers are known without running the implementation.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "core/Error.h"
 #include "eval/DatasetEvaluation.h"
@@ -252,8 +252,9 @@ TEST(ResultsComparison, DifferentFrameSetsAreNamed) {
   }
   BootstrapOptions few;
   few.resamples = 10;
-  EXPECT_THROW(compareResultsFiles(sc.ptrs(), a, a, bothMetrics(), nuscenesConfigFor({"car", "pedestrian"}), few),
-               Error);
+  EXPECT_THROW(
+      compareResultsFiles(sc.ptrs(), a, a, bothMetrics(), nuscenesConfigFor({"car", "pedestrian"}), few),
+      Error);
   std::filesystem::remove(a);
   std::filesystem::remove(b);
 }

@@ -101,7 +101,8 @@ PreparedEvaluation prepared(const RangeBucketConfig& cfg, const EvalBoxes& gt, c
 
 std::vector<double> bruteForce(const RangeBucketConfig& cfg, const EvalBoxes& gt, const EvalBoxes& pred,
                                const std::vector<uint32_t>& weights) {
-  const RangeBucketedResult r = evaluateRangeBucketed(cfg, expand(gt, gt, weights), expand(pred, gt, weights));
+  const RangeBucketedResult r =
+      evaluateRangeBucketed(cfg, expand(gt, gt, weights), expand(pred, gt, weights));
   std::vector<double> out;
   for (const auto& b : cfg.buckets) out.push_back(r.mAP.at(b.name));
   return out;
@@ -114,7 +115,8 @@ TEST(FrameMatches, UnitWeightsGiveTheDevkitAp) {
   const std::vector<double> ths{0.5, 1.0, 2.0, 4.0};
   for (const auto& cls : kClasses)
     for (const EvalBoxes* pred : {&s.predA, &s.predB}) {
-      const std::vector<double> aps = resampledAps(matchFrames(s.gt, *pred, cls, ths), ones, 0.1, 0.1, scratch);
+      const std::vector<double> aps =
+          resampledAps(matchFrames(s.gt, *pred, cls, ths), ones, 0.1, 0.1, scratch);
       for (size_t t = 0; t < ths.size(); ++t)
         EXPECT_EQ(aps[t], calcAp(accumulate(s.gt, *pred, cls, ths[t]), 0.1, 0.1)) << cls << " @ " << ths[t];
     }
@@ -168,7 +170,8 @@ TEST(PairedBootstrap, IntervalsEqualTheBruteForceIntervals) {
     const auto va = bruteForce(cfg, s.gt, s.predA, w), vb = bruteForce(cfg, s.gt, s.predB, w);
     for (size_t m = 0; m < 3; ++m) diffs[m].push_back(vb[m] - va[m]);
   }
-  const RangeBucketedResult fa = evaluateRangeBucketed(cfg, s.gt, s.predA), fb = evaluateRangeBucketed(cfg, s.gt, s.predB);
+  const RangeBucketedResult fa = evaluateRangeBucketed(cfg, s.gt, s.predA),
+                            fb = evaluateRangeBucketed(cfg, s.gt, s.predB);
   ASSERT_EQ(c.metrics.size(), 3u);
   for (size_t m = 0; m < 3; ++m) {
     std::sort(diffs[m].begin(), diffs[m].end());
@@ -181,8 +184,9 @@ TEST(PairedBootstrap, IntervalsEqualTheBruteForceIntervals) {
     EXPECT_LE(p.lo, p.hi);
   }
   // The same seed gives the same bytes; another seed other resamples.
-  const PairedComparison again = pairedBootstrap(ResampledMetrics(prepared(cfg, s.gt, s.predA)),
-                                                 ResampledMetrics(prepared(cfg, s.gt, s.predB)), opt, "A", "B");
+  const PairedComparison again =
+      pairedBootstrap(ResampledMetrics(prepared(cfg, s.gt, s.predA)),
+                      ResampledMetrics(prepared(cfg, s.gt, s.predB)), opt, "A", "B");
   EXPECT_EQ(again.toJson()["metrics"].dump(), c.toJson()["metrics"].dump());
 }
 
@@ -259,7 +263,7 @@ TEST(PairedBootstrap, PercentileIsNumpysLinearRule) {
   const std::vector<double> v{1, 2, 4, 8};
   EXPECT_EQ(percentileOfSorted(v, 0), 1);
   EXPECT_EQ(percentileOfSorted(v, 100), 8);
-  EXPECT_DOUBLE_EQ(percentileOfSorted(v, 50), 3);      // np.percentile([1,2,4,8], 50)
+  EXPECT_DOUBLE_EQ(percentileOfSorted(v, 50), 3);       // np.percentile([1,2,4,8], 50)
   EXPECT_DOUBLE_EQ(percentileOfSorted(v, 2.5), 1.075);  // position 0.075
   EXPECT_DOUBLE_EQ(percentileOfSorted(v, 97.5), 7.7);   // position 2.925
 }
@@ -267,13 +271,15 @@ TEST(PairedBootstrap, PercentileIsNumpysLinearRule) {
 TEST(PairedBootstrap, RefusesBadResampleCountsAndDifferentFrames) {
   BootstrapOptions o;
   o.resamples = 99;
-  EXPECT_NE(testing::errorMessageOf([&] { o.validate("--bootstrap"); }).find("[100, 100000], not 99"), std::string::npos);
+  EXPECT_NE(testing::errorMessageOf([&] { o.validate("--bootstrap"); }).find("[100, 100000], not 99"),
+            std::string::npos);
   o.resamples = 100001;
   EXPECT_THROW(o.validate("--bootstrap"), Error);
   o.resamples = 100;
   EXPECT_NO_THROW(o.validate("--bootstrap"));
-  const std::string msg =
-      testing::errorMessageOf([] { requireSameFrames({"a", "b", "c"}, {"a", "c", "d"}, "A.json", "B.json"); });
+  const std::string msg = testing::errorMessageOf([] {
+    requireSameFrames({"a", "b", "c"}, {"a", "c", "d"}, "A.json", "B.json");
+  });
   EXPECT_NE(msg.find("only in A.json: b"), std::string::npos) << msg;
   EXPECT_NE(msg.find("only in B.json: d"), std::string::npos) << msg;
 }

@@ -157,7 +157,8 @@ TEST(SynthTables, ValScenesChoosesTheValSplit) {
   EXPECT_NE(splits.find("train: [scene-0001]"), std::string::npos) << splits;
   EXPECT_NE(splits.find("val: [scene-0002, scene-0003]"), std::string::npos) << splits;
   o.valScenes = 3;  // no train scene left
-  EXPECT_NE(testing::errorMessageOf([&] { validateSynthOptions(o); }).find("--val-scenes"), std::string::npos);
+  EXPECT_NE(testing::errorMessageOf([&] { validateSynthOptions(o); }).find("--val-scenes"),
+            std::string::npos);
 }
 
 TEST(SynthTables, T4LayoutIsCompletePerDatasetId) {
