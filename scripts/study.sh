@@ -20,7 +20,8 @@
 #   DEADLINE=$(( $(date +%s) + 540 )) scripts/study.sh ptq     # repeat until every report exists
 # Env: MODEL, CONFIG, DATA, OUT, SCENES, FRAMES, DATA_SEED, SEED (qat), BOOTSTRAP, BOOTSTRAP_SEED, CALIB,
 # EVAL_FRAMES, PROXY_FRAMES, BUDGET, PTQ_RUNS, QAT_RUNS, BATCH, WORKERS, DEADLINE, RUN_SECONDS, BUILD_DIR,
-# DEVICE. The defaults are the demo model's study (docs/calibration.md, docs/results.md); for another model,
+# DEVICE. The defaults are the study benchmark of docs/calibration.md (seed 2028, 200 x 20 keyframes, the
+# last 160 scenes val: 3,200 val keyframes, 800 train) for the demo model; for another model,
 # e.g. the AWML-width study model (models/study_awml_width/README.md):
 #   MODEL=models/study_awml_width/centerpoint_study_awml_width.safetensors CONFIG=configs/study_awml_width.yaml \
 #     OUT=gpu_out/study_awml_width scripts/study.sh data fp32 ptq sens qat tables
@@ -33,17 +34,17 @@ cd "$(dirname "$0")/.."
 
 MODEL=${MODEL:-models/demo/centerpoint_demo.safetensors}
 CONFIG=${CONFIG:-configs/demo.yaml}
-DATA=${DATA:-data/synth_study}
+DATA=${DATA:-data/study}
 OUT=${OUT:-gpu_out/study}
-SCENES=${SCENES:-40}
+SCENES=${SCENES:-200}
 FRAMES=${FRAMES:-20}
-DATA_SEED=${DATA_SEED:-2027}
-VAL_SCENES=${VAL_SCENES:-0}  # the last N scenes are val (0: the last quarter)
+DATA_SEED=${DATA_SEED:-2028}
+VAL_SCENES=${VAL_SCENES:-160}  # the last N scenes are val (0: the last quarter)
 SEED=${SEED:-0}
 BOOTSTRAP=${BOOTSTRAP:-1000}
 BOOTSTRAP_SEED=${BOOTSTRAP_SEED:-0}
 CALIB=${CALIB:-128}
-EVAL_FRAMES=${EVAL_FRAMES:-200}
+EVAL_FRAMES=${EVAL_FRAMES:-3200}
 PROXY_FRAMES=${PROXY_FRAMES:-16}
 BUDGET=${BUDGET:-0.002}
 BATCH=${BATCH:-8}
@@ -52,7 +53,7 @@ RUN_SECONDS=${RUN_SECONDS:-100}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 DEVICE=${DEVICE:-cuda}
 # The calibration study of docs/calibration.md ($CALIB frames unless the args say otherwise).
-PTQ_RUNS=${PTQ_RUNS:-"release_mse128: fullint8_mse128:--full-int8 max128:--method,max \
+PTQ_RUNS=${PTQ_RUNS:-"release_mse128:--noise-curve fullint8_mse128:--full-int8,--noise-curve max128:--method,max \
 percentile128:--method,percentile,--skip-zeros,false percentile128_skipzeros:--method,percentile,--skip-zeros,true \
 entropy128:--method,entropy mse32:--calibrate-batches,32 mse512:--calibrate-batches,512"}
 # The QAT study of docs/results.md.
