@@ -26,7 +26,7 @@
 #   MODEL=models/study_awml_width/centerpoint_study_awml_width.safetensors CONFIG=configs/study_awml_width.yaml \
 #     OUT=gpu_out/study_awml_width scripts/study.sh data fp32 ptq sens qat tables
 # Rehearse on the CPU with a tiny run first (a few minutes on 2 cores):
-#   DEVICE=cpu BUILD_DIR=build DATA=/tmp/study_data OUT=/tmp/study_out SCENES=2 FRAMES=4 CALIB=2 \
+#   DEVICE=cpu BUILD_DIR=build DATA=/tmp/study_data OUT=/tmp/study_out SCENES=2 FRAMES=4 VAL_SCENES=1 CALIB=2 \
 #     EVAL_FRAMES=2 PROXY_FRAMES=2 BOOTSTRAP=100 PTQ_RUNS="release_mse:" \
 #     QAT_RUNS="qat_release=1:0.00001:--max-val-frames,2" BATCH=2 WORKERS=2 scripts/study.sh all
 set -euo pipefail
