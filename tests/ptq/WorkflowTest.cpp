@@ -93,6 +93,21 @@ TEST_F(PtqWorkflow, PtqWritesConsistentArtefactsAndReproducesItsInt8Evaluation) 
   EXPECT_EQ(settings["method"], "histogram+mse");
   EXPECT_EQ(settings["calibration_batches"], 4);
   EXPECT_EQ(settings["evaluation_frames"], r.evaluationFrames);
+  // The FP32 vs INT8 comparison carries its paired interval: a and b are the reports' own mAPs, and the
+  // report files hold it with the figures beside them (every figure file exists: r.paths.all()).
+  ASSERT_TRUE(r.report.paired.has_value());
+  const PairedInterval* overall = r.report.paired->find("t4.mAP.overall");
+  ASSERT_NE(overall, nullptr);
+  EXPECT_EQ(overall->a, r.report.fp32.t4->mAP.at("overall"));
+  EXPECT_EQ(overall->b, r.report.int8.t4->mAP.at("overall"));
+  EXPECT_LE(overall->lo, overall->hi);
+  EXPECT_EQ(r.report.paired->frames, r.evaluationFrames);
+  const nlohmann::json reportJson = readJson(r.paths.reportJson);
+  EXPECT_EQ(reportJson["paired"]["resamples"], 1000);
+  EXPECT_EQ(reportJson["paired"]["metrics"].size(), r.report.paired->metrics.size());
+  const std::string md = readFileToString(r.paths.reportMd);
+  for (const std::string& suffix : PtqOutputPaths::figureSuffixes())
+    EXPECT_NE(md.find("](int8.report." + suffix + ")"), std::string::npos) << suffix;
 
   // The calibration JSON holds exactly the checkpoint's amax.
   const StateDict sd = loadCheckpoint(r.paths.checkpoint);
