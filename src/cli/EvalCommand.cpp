@@ -85,7 +85,7 @@ void runCompare(const EvalArgs& a) {
   if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
   const ResultsComparison r =
       compareResultsFiles(split, a.compare[0], a.compare[1], options, checks, a.bootstrap);
-  std::cout << r.paired.markdown();
+  std::cout << "A = " << r.fileA << ", B = " << r.fileB << "\n\n" << r.paired.markdown();
   writeFolderAtomically(a.outDir, a.overwrite, [&](const std::string& dir) {
     writeStringAtomically(dir + "/compare.json", r.toJson().dump(2) + "\n");
     writeStringAtomically(dir + "/compare.md", r.markdown());

@@ -12,6 +12,7 @@ namespace cpq {
 
 nlohmann::ordered_json ResultsComparison::toJson() const {
   nlohmann::ordered_json j;
+  j["files"] = {fileA, fileB};
   j["a"] = a.toJson();
   j["b"] = b.toJson();
   j["paired"] = paired.toJson();
@@ -20,8 +21,8 @@ nlohmann::ordered_json ResultsComparison::toJson() const {
 
 std::string ResultsComparison::markdown() const {
   return fmt::format(
-      "# Paired comparison\n\nA = `{}`, B = `{}`; {} frames; mAP as fractions in [0, 1].\n\n{}",
-      paired.labelA, paired.labelB, paired.frames, paired.markdown());
+      "# Paired comparison\n\nA = `{}`, B = `{}`; {} frames; mAP as fractions in [0, 1].\n\n{}", fileA, fileB,
+      paired.frames, paired.markdown());
 }
 
 ResultsComparison compareResultsFiles(const std::vector<const SampleInfo*>& split, const std::string& pathA,
@@ -49,7 +50,9 @@ ResultsComparison compareResultsFiles(const std::vector<const SampleInfo*>& spli
   const PreparedEvaluation pb = prepareEvaluation(samples, predB, options, pathB);
   c.a = evaluatePrepared(pa, samples.size());
   c.b = evaluatePrepared(pb, samples.size());
-  c.paired = pairedBootstrap(ResampledMetrics(pa), ResampledMetrics(pb), bootstrap, pathA, pathB);
+  c.fileA = pathA;
+  c.fileB = pathB;
+  c.paired = pairedBootstrap(ResampledMetrics(pa), ResampledMetrics(pb), bootstrap, "A", "B");
   return c;
 }
 

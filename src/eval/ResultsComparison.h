@@ -11,10 +11,11 @@
 namespace cpq {
 
 struct ResultsComparison {
+  std::string fileA, fileB;
   EvaluationReport a, b;
-  PairedComparison paired;
+  PairedComparison paired;  // labelled "A" and "B"
 
-  nlohmann::ordered_json toJson() const;  // {"a": metrics, "b": metrics, "paired": ...}
+  nlohmann::ordered_json toJson() const;  // {"files": [A, B], "a": metrics, "b": metrics, "paired": ...}
   std::string markdown() const;
 };
 

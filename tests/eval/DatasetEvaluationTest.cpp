@@ -232,6 +232,8 @@ TEST(ResultsComparison, ComparesTwoResultsFilesOfTheSameFrames) {
   EXPECT_EQ(c.paired.frames, 2u);
   EXPECT_NE(c.paired.find("nuscenes.mAP"), nullptr);
   EXPECT_NE(c.markdown().find("t4.mAP.overall"), std::string::npos);
+  EXPECT_NE(c.markdown().find("A = `" + a + "`, B = `" + b + "`"), std::string::npos);
+  EXPECT_EQ(c.toJson()["files"][1], b);
   std::filesystem::remove(a);
   std::filesystem::remove(b);
 }
