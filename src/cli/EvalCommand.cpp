@@ -30,6 +30,18 @@ struct EvalArgs {
   size_t maxFrames = 0;
 };
 
+void requireMetricName(const EvalArgs& a) {
+  if (!a.metric.empty() && a.metric != "t4" && a.metric != "nuscenes" && a.metric != "both")
+    throw Error("eval: --metric must be t4, nuscenes or both, not '" + a.metric + "'");
+}
+
+// What a results file's boxes are checked against: the nuScenes config, else the range buckets' classes.
+DetectionConfig resultsChecks(const EvaluationOptions& options) {
+  DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
+  if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
+  return checks;
+}
+
 EvaluationOptions evaluationOptions(const EvalArgs& a, const CenterPointConfig* cfg) {
   const std::string metric = a.metric.empty() ? (cfg ? "both" : "nuscenes") : a.metric;
   EvaluationOptions o;
@@ -70,8 +82,7 @@ void logHeadline(const EvaluationReport& r) {
 void runCompare(const EvalArgs& a) {
   if (!a.results.empty() || !a.checkpoint.empty() || a.randomInit || a.maxFrames)
     throw Error("eval --compare takes two results files and no --results, model or --max-frames");
-  if (!a.metric.empty() && a.metric != "t4" && a.metric != "nuscenes" && a.metric != "both")
-    throw Error("eval: --metric must be t4, nuscenes or both, not '" + a.metric + "'");
+  requireMetricName(a);
   a.bootstrap.validate("eval --bootstrap");
   refuseToOverwrite(a.outDir, a.overwrite);
   std::optional<CenterPointConfig> cfg;
@@ -81,10 +92,8 @@ void runCompare(const EvalArgs& a) {
   const DetectionDataset ds = DetectionDataset::open(datasetOptions(a, c));
   std::vector<const SampleInfo*> split;
   for (size_t i : selectFrames(ds, 0, a.split)) split.push_back(&ds.sample(i));
-  DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
-  if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
   const ResultsComparison r =
-      compareResultsFiles(split, a.compare[0], a.compare[1], options, checks, a.bootstrap);
+      compareResultsFiles(split, a.compare[0], a.compare[1], options, resultsChecks(options), a.bootstrap);
   std::cout << "A = " << r.fileA << ", B = " << r.fileB << "\n\n" << r.paired.markdown();
   writeFolderAtomically(a.outDir, a.overwrite, [&](const std::string& dir) {
     writeStringAtomically(dir + "/compare.json", r.toJson().dump(2) + "\n");
@@ -103,8 +112,7 @@ void runEval(const EvalArgs& a) {
     if (a.config.empty()) throw Error("eval: a model run needs --config");
     requireOneWeightSource("eval", a.checkpoint, a.randomInit);
   }
-  if (!a.metric.empty() && a.metric != "t4" && a.metric != "nuscenes" && a.metric != "both")
-    throw Error("eval: --metric must be t4, nuscenes or both, not '" + a.metric + "'");
+  requireMetricName(a);
   refuseToOverwrite(a.outDir, a.overwrite);
 
   std::optional<CenterPointConfig> cfg;
@@ -121,9 +129,7 @@ void runEval(const EvalArgs& a) {
   EvalBoxes predictions;
   std::string source = a.results;
   if (fromResults) {
-    DetectionConfig checks = options.nuscenes ? *options.nuscenes : DetectionConfig::defaults();
-    if (!options.nuscenes) checks.classNames = options.rangeBuckets->classes;
-    predictions = loadResultsFile(a.results, checks);
+    predictions = loadResultsFile(a.results, resultsChecks(options));
   } else {
     InferencePipeline pipeline(*cfg, modelFromWeightOptions(*cfg, a.checkpoint, a.seed),
                                parseDevice(a.device));

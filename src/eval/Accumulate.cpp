@@ -57,6 +57,17 @@ std::vector<double> cummean(const std::vector<double>& x) {
   return out;
 }
 
+std::vector<size_t> devkitScoreOrder(const std::vector<const EvalBox*>& preds) {
+  std::vector<size_t> order(preds.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const double sa = preds[a]->detectionScore, sb = preds[b]->detectionScore;
+    if (sa != sb) return sa > sb;
+    return a > b;
+  });
+  return order;
+}
+
 DetectionMetricData accumulate(const EvalBoxes& gt, const EvalBoxes& pred, const std::string& className,
                                double distTh) {
   size_t npos = 0;
@@ -70,15 +81,7 @@ DetectionMetricData accumulate(const EvalBoxes& gt, const EvalBoxes& pred, const
     for (const auto& b : pred.boxes(s))
       if (b.detectionName == className) preds.push_back(&b);
 
-  // The devkit sorts (score, index) pairs ascending and reverses: score descending, and among equal
-  // scores the larger original index first.
-  std::vector<size_t> order(preds.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const double sa = preds[a]->detectionScore, sb = preds[b]->detectionScore;
-    if (sa != sb) return sa > sb;
-    return a > b;
-  });
+  const std::vector<size_t> order = devkitScoreOrder(preds);
 
   // taken[sample][gt index]
   std::vector<std::vector<char>> taken(gt.numSamples());

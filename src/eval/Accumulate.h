@@ -21,6 +21,10 @@ struct DetectionMetricData {
   const std::vector<double>& errorCurve(const std::string& metric) const;
 };
 
+// The devkit's matching order of predictions given in results order: it sorts (score, index) pairs ascending
+// and reverses, so score descending and, among equal scores, the larger original index first.
+std::vector<size_t> devkitScoreOrder(const std::vector<const EvalBox*>& preds);
+
 // Center-distance matching; a prediction matches iff its nearest untaken GT of the same sample and class
 // is strictly closer than distTh.
 DetectionMetricData accumulate(const EvalBoxes& gt, const EvalBoxes& pred, const std::string& className,

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <stdexcept>
 
 #include "core/Error.h"
@@ -38,20 +37,13 @@ FrameMatches matchFrames(const EvalBoxes& gt, const EvalBoxes& pred, const std::
         frameOf.push_back(static_cast<uint32_t>(f));
       }
   }
-  std::vector<size_t> order(preds.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const double sa = preds[a]->detectionScore, sb = preds[b]->detectionScore;
-    if (sa != sb) return sa > sb;
-    return a > b;
-  });
+  const std::vector<size_t> order = devkitScoreOrder(preds);
 
   // One greedy pass per threshold over the same order (taken flags are per threshold).
   const size_t nth = distThs.size();
   std::vector<std::vector<std::vector<char>>> taken(nth, std::vector<std::vector<char>>(gt.numSamples()));
   for (auto& t : taken)
     for (size_t s = 0; s < gt.numSamples(); ++s) t[s].assign(gt.boxes(s).size(), 0);
-  m.frame.reserve(order.size());
   m.tp.reserve(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
     const EvalBox& p = *preds[order[k]];
@@ -74,7 +66,6 @@ FrameMatches matchFrames(const EvalBoxes& gt, const EvalBoxes& pred, const std::
         bits = static_cast<uint8_t>(bits | (1u << t));
       }
     }
-    m.frame.push_back(f);
     m.tp.push_back(bits);
     const bool last = k + 1 == order.size();
     if (last || frameOf[order[k + 1]] != f || preds[order[k + 1]]->detectionScore != p.detectionScore) {

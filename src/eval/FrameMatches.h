@@ -17,7 +17,6 @@ struct FrameMatches {
   // Detections of the class in the devkit's order (score descending; among equal scores the later one in
   // results order first).
   std::vector<double> distThs;  // at most kMaxThresholds
-  std::vector<uint32_t> frame;  // index of the detection's sample in gt.sampleTokens()
   std::vector<uint8_t> tp;      // bit t set: matched a GT box strictly closer than distThs[t]
   // Blocks of consecutive detections with the same frame and the same score: [blockEnd[k-1], blockEnd[k]).
   // A resample that counts a frame w times repeats each of its blocks w times in place, which is exactly

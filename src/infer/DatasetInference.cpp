@@ -87,10 +87,7 @@ ScoredRun scoreOnDataset(InferencePipeline& pipeline, const DetectionDataset& da
   const PreparedEvaluation prepared =
       prepareEvaluation(samples, detectionsToResults(dataset, indices, dets, cfg.classNames),
                         evaluationOptionsFor(cfg, withNuScenes), label + " predictions");
-  ResampledMetrics resampled(prepared);
-  std::vector<std::string> tokens = resampled.frameTokens();
-  return {evaluatePrepared(prepared, samples.size()), std::move(dets), std::move(tokens),
-          std::move(resampled)};
+  return {evaluatePrepared(prepared, samples.size()), std::move(dets), ResampledMetrics(prepared)};
 }
 
 EvaluationReport evaluateOnDataset(InferencePipeline& pipeline, const DetectionDataset& dataset,

@@ -53,7 +53,6 @@ EvaluationOptions evaluationOptionsFor(const CenterPointConfig& cfg, bool withNu
 struct ScoredRun {
   EvaluationReport report;
   std::vector<std::vector<Detection>> detections;  // per frame, lidar frame
-  std::vector<std::string> frameTokens;            // the frames' sample tokens, in order
   ResampledMetrics resampled;                      // the report's mAPs as frame-weighted curves
 };
 
