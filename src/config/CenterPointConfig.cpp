@@ -446,6 +446,11 @@ void readQuantization(ConfigReader& r, CenterPointConfig& c) {
   q.weightPrecision = r.get<std::string>(p + "precision.weights", q.weightPrecision);
   q.convTransposePerChannel = r.get<bool>(p + "conv_transpose_per_channel", q.convTransposePerChannel);
   q.learnAmax = r.get<bool>(p + "qat.learn_amax", q.learnAmax);
+  q.equalization = r.get<std::string>(p + "methods.equalization", q.equalization);
+  q.rangeSearch = r.get<std::string>(p + "methods.range_search", q.rangeSearch);
+  q.biasCorrection = r.get<bool>(p + "methods.bias_correction", q.biasCorrection);
+  q.methodFrames = r.get<int>(p + "methods.frames", q.methodFrames);
+  q.methodCellsPerFrame = r.get<int>(p + "methods.cells_per_frame", q.methodCellsPerFrame);
 }
 
 }  // namespace

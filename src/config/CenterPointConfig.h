@@ -137,6 +137,12 @@ struct QuantizationConfig {
   std::string weightPrecision = "int8";  // int8 | fp16 (fp16 = quantization off)
   bool convTransposePerChannel = false;  // ConvTranspose2d weight amax per output channel (axis 1)
   bool learnAmax = false;                // QAT: PACT-style learnable activation amax (qat.learn_amax)
+  // methods: the output-error PTQ methods beyond the calibrators (docs/calibration.md)
+  std::string equalization = "none";  // methods.equalization: none | activation
+  std::string rangeSearch = "none";   // methods.range_search: none | output
+  bool biasCorrection = false;        // methods.bias_correction
+  int methodFrames = 32;              // methods.frames: calibration frames the methods sample
+  int methodCellsPerFrame = 256;      // methods.cells_per_frame: sampled cells per frame and layer
 };
 
 struct CenterPointConfig {

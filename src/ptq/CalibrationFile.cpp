@@ -93,6 +93,14 @@ void applyCalibrationJson(torch::nn::Module& model, const nlohmann::json& j, con
       j["format"].get<std::string>() != kCalibrationFormat || !j.contains("amax") || !j["amax"].is_object())
     throw fileError(source, std::string("not a calibration file (expected \"format\": \"") +
                                 kCalibrationFormat + "\" and an \"amax\" object)");
+  // Equalization and bias correction change weights and biases: their amax belong to the ptq run's own
+  // fake-quant checkpoint, not to the float weights this file would be applied to.
+  if (j.contains("methods") && j["methods"].is_object())
+    for (const char* m : {"equalization", "bias_correction"})
+      if (j["methods"].contains(m))
+        throw fileError(source, std::string("this calibration ran ") + m +
+                                    ", which changes the weights; its amax fit only the fake-quant checkpoint "
+                                    "written beside it, use that checkpoint instead of the calibration file");
   std::map<std::string, TensorQuantizer> byKey;
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& o : quantizerOwners(model)) {

@@ -22,6 +22,7 @@ struct PtqReport {
   std::vector<LayerSqnr> sqnr;           // same layers, network order (may be empty)
   std::vector<std::string> floatLayers;  // quant-capable layers kept float
   nlohmann::ordered_json settings;       // command, recipe, data, timings
+  nlohmann::ordered_json methods;        // the output-error methods' results (ptq/Calibration methodsToJson)
   std::vector<std::string> figures;  // Markdown of each figure written beside the report (image + caption)
 
   // {"settings", "fp32", "int8", "paired" and "noise" (when computed), "layers", "float_layers"}

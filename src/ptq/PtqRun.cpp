@@ -47,7 +47,13 @@ nlohmann::ordered_json settingsOf(const PtqJob& job, const CalibrationResult& ca
           {"fuse_relu", r.fuseBn && r.fuseRelu},
           {"sensitive_layers", r.floatLayers},
           {"device", job.device.str()},
+          {"equalization", r.equalization == Equalization::Activation ? "activation" : "none"},
+          {"range_search", r.rangeSearch == RangeSearch::Output ? "output" : "none"},
+          {"bias_correction", r.biasCorrection},
+          {"method_frames", r.usesLayerSamples() ? r.methodFrames : 0},
+          {"method_cells_per_frame", r.usesLayerSamples() ? r.methodCellsPerFrame : 0},
           {"calibration_seconds", calib.collectSeconds},
+          {"method_seconds", calib.methodSeconds},
           {"amax_seconds", calib.amaxSeconds}};
 }
 
@@ -62,8 +68,9 @@ void writeOutputs(const PtqJob& job, const PtqOutputPaths& out, CenterPoint& qmo
                            {"base_checkpoint", job.checkpoint},
                            {"calibration", calib.method},
                            {"calibration_frames", std::to_string(calib.frames)}});
-  writeStringAtomically(out.calib,
-                        calibrationToJson(*qmodel, calib.layers, calib.method, calib.batches).dump(2) + "\n");
+  nlohmann::ordered_json calibJson = calibrationToJson(*qmodel, calib.layers, calib.method, calib.batches);
+  if (!report.methods.empty()) calibJson["methods"] = report.methods;
+  writeStringAtomically(out.calib, calibJson.dump(2) + "\n");
   writeStringAtomically(out.trtCache, tensorRtCalibrationCache(qmodel, job.config, calib.layers));
   writeStringAtomically(out.reportJson, report.toJson().dump(2) + "\n");
   for (const auto& suffix :
@@ -202,6 +209,7 @@ PtqResult runPtq(const PtqJob& job) {
   report.sqnr = measureLayerSqnr(*qmodel, static_cast<int64_t>(clouds.size()),
                                  [&](int64_t i) { int8.forwardNetwork({clouds[i]}); });
   report.layers = calib.layers;
+  report.methods = methodsToJson(calib);
   report.floatLayers = floatLayersOf(qmodel);
   report.settings = settingsOf(job, calib, evalFrames.size());
   const std::vector<PtqFigure> figures =

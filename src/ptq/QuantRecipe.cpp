@@ -20,6 +20,9 @@ const Words<AmaxMethod> kAmaxWords = {
 const Words<IoPrecision> kIoWords = {{"fp32", IoPrecision::Fp32}, {"fp16", IoPrecision::Fp16}};
 const Words<WeightPrecision> kWeightWords = {{"int8", WeightPrecision::Int8},
                                              {"fp16", WeightPrecision::Fp16}};
+const Words<Equalization> kEqualizationWords = {{"none", Equalization::None},
+                                                {"activation", Equalization::Activation}};
+const Words<RangeSearch> kRangeSearchWords = {{"none", RangeSearch::None}, {"output", RangeSearch::Output}};
 
 template <typename E>
 std::string listOf(const Words<E>& words) {
@@ -78,6 +81,15 @@ QuantRecipe QuantRecipe::fromConfig(const CenterPointConfig& cfg) {
   r.fuseRelu = q.fuseRelu;
   r.convTransposePerChannel = q.convTransposePerChannel;
   r.learnAmax = q.learnAmax;
+  r.equalization =
+      readWord(kEqualizationWords, q.equalization, p + "methods.equalization", r.equalization, problems);
+  r.rangeSearch = readWord(kRangeSearchWords, q.rangeSearch, p + "methods.range_search", r.rangeSearch, problems);
+  r.biasCorrection = q.biasCorrection;
+  r.methodFrames = q.methodFrames;
+  if (q.methodFrames <= 0) problems.push_back(p + "methods.frames: must be positive");
+  r.methodCellsPerFrame = q.methodCellsPerFrame;
+  if (q.methodCellsPerFrame <= 0) problems.push_back(p + "methods.cells_per_frame: must be positive");
+  if (const std::string clash = r.methodConflicts(); !clash.empty()) problems.push_back(clash);
   if (!problems.empty()) {
     std::string msg = cfg.sourcePath + ": invalid config:";
     for (const auto& problem : problems) msg += "\n  " + problem;
@@ -104,8 +116,30 @@ QuantRecipe QuantRecipe::with(const RecipeOverrides& o, const std::string& comma
     if (*o.calibrationBatches > 0) r.calibrationBatches = *o.calibrationBatches;  // 0: the config's
   }
   if (o.skipZeros) r.skipZeros = *o.skipZeros;
-  if (o.fullInt8) r.floatLayers.clear();
+  if (o.floatLayers) r.floatLayers = *o.floatLayers;
+  if (o.fullInt8) {
+    if (o.floatLayers && !o.floatLayers->empty())
+      throw Error(command + " --full-int8 and --float-layers cannot go together (full INT8 keeps no layer float)");
+    r.floatLayers.clear();
+  }
   r.learnAmax = r.learnAmax || o.learnAmax;
+  if (o.equalization) {
+    const auto e = parseWord(kEqualizationWords, *o.equalization);
+    if (!e)
+      throw Error(command + " --equalization must be one of " + listOf(kEqualizationWords) + ", not '" +
+                  *o.equalization + "'");
+    r.equalization = *e;
+  }
+  if (o.rangeSearch) {
+    const auto e = parseWord(kRangeSearchWords, *o.rangeSearch);
+    if (!e)
+      throw Error(command + " --range-search must be one of " + listOf(kRangeSearchWords) + ", not '" +
+                  *o.rangeSearch + "'");
+    r.rangeSearch = *e;
+  }
+  if (o.biasCorrection) r.biasCorrection = *o.biasCorrection;
+  if (const std::string clash = r.methodConflicts(); !clash.empty())
+    throw Error(command + ": " + clash + " (" + source + " with the command line's flags)");
   return r;
 }
 
@@ -115,7 +149,24 @@ void QuantRecipe::requireInt8Weights(const std::string& command) const {
                 command + " needs int8");
 }
 
-std::string QuantRecipe::describe() const { return describeMethod(quantizerPlan().input, amaxOptions()); }
+std::string QuantRecipe::methodConflicts() const {
+  if (fuseBn) return "";
+  std::string names;
+  if (equalization != Equalization::None) names += "methods.equalization";
+  if (biasCorrection) names += std::string(names.empty() ? "" : " and ") + "methods.bias_correction";
+  if (names.empty()) return "";
+  return "quantization." + names +
+         " cannot go together with quantization.fusion.fuse_bn: false (they rescale and shift the conv "
+         "that the BN would follow; fold the BN)";
+}
+
+std::string QuantRecipe::describe() const {
+  std::string d = describeMethod(quantizerPlan().input, amaxOptions());
+  if (equalization == Equalization::Activation) d += "+equalization";
+  if (rangeSearch == RangeSearch::Output) d += "+range_search";
+  if (biasCorrection) d += "+bias_correction";
+  return d;
+}
 
 QuantizerPlan QuantRecipe::quantizerPlan() const {
   QuantizerPlan plan;

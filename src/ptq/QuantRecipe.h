@@ -18,6 +18,11 @@ namespace cpq {
 
 // quantization.precision.weights: int8, or fp16 (= quantization off, which ptq / qat refuse).
 enum class WeightPrecision { Int8, Fp16 };
+// quantization.methods.equalization: none, or activation-aware channel equalization (ptq/ChannelEqualization).
+enum class Equalization { None, Activation };
+// quantization.methods.range_search: none (the calibrator's amax), or the output-error search
+// (ptq/OutputRangeSearch).
+enum class RangeSearch { None, Output };
 
 // What a command line may change (ptq, qat, sensitivity share them; unset = the config's value).
 struct RecipeOverrides {
@@ -26,6 +31,10 @@ struct RecipeOverrides {
   std::optional<bool> skipZeros;              // --skip-zeros
   bool fullInt8 = false;                      // --full-int8: no float layers
   bool learnAmax = false;                     // --learn-amax (qat): turns learnable amax on
+  std::optional<std::vector<std::string>> floatLayers;  // --float-layers: replaces sensitive_layers
+  std::optional<std::string> equalization;              // --equalization: none | activation
+  std::optional<std::string> rangeSearch;               // --range-search: none | output
+  std::optional<bool> biasCorrection;                   // --bias-correction
 };
 
 struct QuantRecipe {
@@ -44,7 +53,18 @@ struct QuantRecipe {
   WeightPrecision weightPrecision = WeightPrecision::Int8;
   bool convTransposePerChannel = false;
   bool learnAmax = false;
+  // The output-error methods (docs/calibration.md, "Beyond pytorch-quantization"): they sample the first
+  // methodFrames calibration frames, methodCellsPerFrame cells per frame and layer.
+  Equalization equalization = Equalization::None;
+  RangeSearch rangeSearch = RangeSearch::None;
+  bool biasCorrection = false;
+  int64_t methodFrames = 32;
+  int64_t methodCellsPerFrame = 256;
 
+  // Whether any output-error method runs (they share one set of samples).
+  bool usesLayerSamples() const {
+    return equalization != Equalization::None || rangeSearch != RangeSearch::None || biasCorrection;
+  }
   // The config's section, parsed and checked; cpq::Error naming the file and every bad key.
   static QuantRecipe fromConfig(const CenterPointConfig& cfg);
   // This recipe with a command's overrides; cpq::Error naming `command` and the flag.
@@ -52,8 +72,11 @@ struct QuantRecipe {
   // cpq::Error naming the key when the weights are not INT8 (ptq and qat quantize).
   void requireInt8Weights(const std::string& command) const;
 
-  // How input amax are found: "max", "histogram+mse", "histogram+percentile(99.99)", "...,skip_zeros".
+  // How input amax are found: "max", "histogram+mse", "histogram+percentile(99.99)", "...,skip_zeros", then
+  // the methods: "+equalization", "+range_search", "+bias_correction".
   std::string describe() const;
+  // Empty, or the message naming the methods that need fuse_bn when it is off.
+  std::string methodConflicts() const;
   // Where quantizers go and what they are; how the model is fused; how statistics become amax.
   QuantizerPlan quantizerPlan() const;
   FusionOptions fusion() const;

@@ -181,6 +181,11 @@ SensitivityResult runSensitivityStudy(const SensitivityJob& job) {
   const CenterPointConfig& cfg = job.config;
   QuantRecipe recipe = job.recipe;
   recipe.floatLayers.clear();  // every layer is profiled
+  if (recipe.biasCorrection)
+    throw Error(
+        "sensitivity cannot run with quantization.methods.bias_correction (--bias-correction): it switches "
+        "layers between INT8 and float, and a corrected bias fits only the layer's INT8 version; profile "
+        "without it (equalization and the range search are supported)");
 
   const DetectionDataset calibDs = DetectionDataset::open(
       datasetOptionsFor(cfg, job.dataRoot, job.calibrationSplit, job.splitsFile, job.version));

@@ -54,9 +54,16 @@ class QuantLayer {
   // without forward hooks, which libtorch lacks. Empty function = none.
   using OutputObserver = std::function<void(const at::Tensor&)>;
   void setOutputObserver(OutputObserver observer) { observer_ = std::move(observer); }
+  // Sees every float input of the layer before its input quantizer (the samples of the output-error PTQ
+  // methods, ptq/LayerSamples). Empty function = none.
+  using InputObserver = std::function<void(const at::Tensor&)>;
+  void setInputObserver(InputObserver observer) { inputObserver_ = std::move(observer); }
 
  protected:
-  at::Tensor quantizeInput(const at::Tensor& x) { return isQuantized() ? input_->forward(x) : x; }
+  at::Tensor quantizeInput(const at::Tensor& x) {
+    if (inputObserver_) inputObserver_(x);
+    return isQuantized() ? input_->forward(x) : x;
+  }
   at::Tensor quantizeWeight(const at::Tensor& w) { return isQuantized() ? weight_->forward(w) : w; }
   at::Tensor activate(const at::Tensor& y) const {
     at::Tensor out = fusedRelu_ ? at::relu(y) : y;
@@ -69,6 +76,7 @@ class QuantLayer {
   TensorQuantizer weight_{nullptr};
   bool fusedRelu_ = false;
   OutputObserver observer_;
+  InputObserver inputObserver_;
 };
 
 class QuantConv2dImpl : public torch::nn::Conv2dImpl, public QuantLayer {
