@@ -451,6 +451,7 @@ void readQuantization(ConfigReader& r, CenterPointConfig& c) {
   q.biasCorrection = r.get<bool>(p + "methods.bias_correction", q.biasCorrection);
   q.methodFrames = r.get<int>(p + "methods.frames", q.methodFrames);
   q.methodCellsPerFrame = r.get<int>(p + "methods.cells_per_frame", q.methodCellsPerFrame);
+  q.methodEmptyShare = r.get<double>(p + "methods.empty_share", q.methodEmptyShare);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ std::vector<LayerSamples> runMethodsBeforeStatistics(InferencePipeline& pipeline
     if (hasRowForm(*item.second)) layers.push_back(item);
   LayerSampleOptions options;
   options.rowsPerFrame = recipe.methodCellsPerFrame;
+  options.emptyShare = recipe.methodEmptyShare;
   std::vector<LayerSamples> samples = captureLayerSamples(
       layers, "pts_backbone.blocks.0.0", static_cast<int64_t>(clouds.size()),
       [&](int64_t i) { pipeline.forwardNetwork({clouds[static_cast<size_t>(i)]}); }, options);

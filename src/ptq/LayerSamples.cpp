@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/Error.h"
@@ -120,6 +121,8 @@ std::vector<LayerSamples> captureLayerSamples(const std::vector<std::pair<std::s
                                               const std::function<void(int64_t)>& forwardBatch,
                                               const LayerSampleOptions& options) {
   if (options.rowsPerFrame <= 0) throw Error("layer samples: rows per frame must be positive");
+  if (!(options.emptyShare >= 0 && options.emptyShare < 1))
+    throw Error("layer samples: the share of empty cells must be in [0, 1)");
   std::vector<LayerSamples> samples(layers.size());
   std::vector<std::vector<at::Tensor>> rowParts(layers.size());
   std::map<std::string, QuantLayer*> byName;
@@ -163,10 +166,15 @@ std::vector<LayerSamples> captureLayerSamples(const std::vector<std::pair<std::s
         w = (w + 2 * g->pw - g->kw) / g->sw + 1;
       }
       const at::Tensor occ = occupancyAt(occupancy, h, w);  // where the sampled cells may lie
+      const int64_t emptyRows = static_cast<int64_t>(std::llround(options.rowsPerFrame * options.emptyShare));
       for (int64_t b = 0; b < x.size(0); ++b) {
-        const at::Tensor cells = occ[b].reshape({-1}).nonzero().squeeze(1).cpu();
+        const at::Tensor flat = occ[b].reshape({-1});
+        const at::Tensor cells = flat.nonzero().squeeze(1).cpu();
+        const at::Tensor empty = flat.logical_not().nonzero().squeeze(1).cpu();
         s.cellsSeen += cells.size(0);
-        const at::Tensor pick = cells.index({pickIndices(cells.size(0), options.rowsPerFrame, gen)});
+        const at::Tensor pick =
+            at::cat({cells.index({pickIndices(cells.size(0), options.rowsPerFrame - emptyRows, gen)}),
+                     empty.index({pickIndices(empty.size(0), emptyRows, gen)})});
         const at::Tensor cy = at::floor_divide(pick, w).to(x.device()), cx = at::remainder(pick, w).to(x.device());
         const at::Tensor bb = at::full_like(cy, b);
         rowParts[i].push_back(g ? convRows(x, *g, bb, cy, cx)

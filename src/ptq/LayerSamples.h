@@ -7,9 +7,10 @@
 // - ConvTranspose2d with kernel == stride (SECONDFPN's upsampling): one row per sampled input cell, its C
 //   channels; the output block is rows @ W.view(C, O * kh * kw) + bias repeated per kernel position.
 // - Linear: one row per sampled input vector that is not all zeros (the PFN's real points, not padding).
-// Sparsity: a BEV layer samples only cells that hold data, the scatter's pillar occupancy carried to the
-// layer's resolution (max-pooled when it is coarser, repeated when it is finer), never the ~90% of empty
-// cells that all compute the same background value. Sampling is seeded: same frames and seed, same rows.
+// Sparsity: a BEV layer samples cells that hold data, the scatter's pillar occupancy carried to the layer's
+// resolution (max-pooled when it is coarser, repeated when it is finer), and a set share from the ~90% of
+// empty cells (by default none; the recipe's methods.empty_share). Sampling is seeded: same frames and
+// seed, same rows.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -23,6 +24,9 @@ namespace cpq {
 
 struct LayerSampleOptions {
   int64_t rowsPerFrame = 256;  // sampled cells (or points) per frame and layer
+  // The share of those rows drawn from empty cells (the constant background the heads also see); the rest
+  // come from cells that hold data, which are ~10% of the map, so they stay heavily over-represented.
+  double emptyShare = 0.0;
   uint64_t seed = 0;
 };
 

@@ -52,6 +52,7 @@ nlohmann::ordered_json settingsOf(const PtqJob& job, const CalibrationResult& ca
           {"bias_correction", r.biasCorrection},
           {"method_frames", r.usesLayerSamples() ? r.methodFrames : 0},
           {"method_cells_per_frame", r.usesLayerSamples() ? r.methodCellsPerFrame : 0},
+          {"method_empty_share", r.usesLayerSamples() ? r.methodEmptyShare : 0.0},
           {"calibration_seconds", calib.collectSeconds},
           {"method_seconds", calib.methodSeconds},
           {"amax_seconds", calib.amaxSeconds}};

@@ -89,6 +89,9 @@ QuantRecipe QuantRecipe::fromConfig(const CenterPointConfig& cfg) {
   if (q.methodFrames <= 0) problems.push_back(p + "methods.frames: must be positive");
   r.methodCellsPerFrame = q.methodCellsPerFrame;
   if (q.methodCellsPerFrame <= 0) problems.push_back(p + "methods.cells_per_frame: must be positive");
+  r.methodEmptyShare = q.methodEmptyShare;
+  if (!(q.methodEmptyShare >= 0 && q.methodEmptyShare < 1))
+    problems.push_back(p + "methods.empty_share: must be in [0, 1)");
   if (const std::string clash = r.methodConflicts(); !clash.empty()) problems.push_back(clash);
   if (!problems.empty()) {
     std::string msg = cfg.sourcePath + ": invalid config:";

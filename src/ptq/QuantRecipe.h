@@ -60,6 +60,7 @@ struct QuantRecipe {
   bool biasCorrection = false;
   int64_t methodFrames = 32;
   int64_t methodCellsPerFrame = 256;
+  double methodEmptyShare = 0.5;  // share of the sampled cells drawn from empty cells (ptq/LayerSamples)
 
   // Whether any output-error method runs (they share one set of samples).
   bool usesLayerSamples() const {
