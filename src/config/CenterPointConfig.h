@@ -143,7 +143,7 @@ struct QuantizationConfig {
   bool biasCorrection = false;        // methods.bias_correction
   int methodFrames = 32;              // methods.frames: calibration frames the methods sample
   int methodCellsPerFrame = 256;      // methods.cells_per_frame: sampled cells per frame and layer
-  double methodEmptyShare = 0.5;      // methods.empty_share: of those, the share from empty cells
+  double methodEmptyShare = 0.9;      // methods.empty_share: of those, the share from empty cells
 };
 
 struct CenterPointConfig {

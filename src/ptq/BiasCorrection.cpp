@@ -17,8 +17,7 @@ at::Tensor quantizationMeanShift(const LayerSamples& samples, double inputAmax) 
   const int64_t channels = layer.layerWeight().size(layer.outputChannelAxis());
   const at::Tensor col = outputChannelOfColumns(layer).to(diff.device());
   at::Tensor sum = at::zeros({channels}, diff.options()).index_add_(0, col, diff);
-  const at::Tensor count =
-      at::zeros({channels}, diff.options()).index_add_(0, col, at::ones_like(diff));
+  const at::Tensor count = at::zeros({channels}, diff.options()).index_add_(0, col, at::ones_like(diff));
   return (sum / count).cpu();
 }
 

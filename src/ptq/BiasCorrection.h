@@ -13,7 +13,7 @@ namespace cpq {
 
 struct BiasCorrectionResult {
   std::string layer;
-  double meanAbsShift = 0;  // mean over output channels of |shift| that was removed
+  double meanAbsShift = 0;   // mean over output channels of |shift| that was removed
   double relativeShift = 0;  // that over the RMS of the float output
 };
 

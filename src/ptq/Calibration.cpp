@@ -68,9 +68,9 @@ void runMethodsAfterAmax(InferencePipeline& pipeline, std::vector<LayerSamples>&
       if (!layer.isQuantized()) continue;
       TensorQuantizer iq = layer.inputQuantizer();
       if (iq->state() != QuantizerState::Quantizing || !iq->hasAmax()) continue;  // a dead input stays float
-      const at::Tensor wq = maxCalibratedFakeQuant(layer.layerWeight(), layer.weightQuantizer()->descriptor());
-      const RangeSearchResult r =
-          searchInputAmax(s, iq->descriptor(), wq, iq->amax().max().item<double>());
+      const at::Tensor wq =
+          maxCalibratedFakeQuant(layer.layerWeight(), layer.weightQuantizer()->descriptor());
+      const RangeSearchResult r = searchInputAmax(s, iq->descriptor(), wq, iq->amax().max().item<double>());
       iq->setAmax(at::full({}, r.searchedAmax, at::kFloat).to(iq->amax().device()));
       if (auto it = byName.find(s.name); it != byName.end()) {
         it->second->inputAmax = r.searchedAmax;
@@ -119,7 +119,8 @@ nlohmann::ordered_json methodsToJson(const CalibrationResult& r) {
   if (!r.biasCorrection.empty()) {
     auto& bc = j["bias_correction"] = nlohmann::ordered_json::array();
     for (const auto& b : r.biasCorrection)
-      bc.push_back({{"layer", b.layer}, {"mean_abs_shift", b.meanAbsShift}, {"relative_shift", b.relativeShift}});
+      bc.push_back(
+          {{"layer", b.layer}, {"mean_abs_shift", b.meanAbsShift}, {"relative_shift", b.relativeShift}});
   }
   return j;
 }

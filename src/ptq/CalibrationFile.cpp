@@ -98,9 +98,10 @@ void applyCalibrationJson(torch::nn::Module& model, const nlohmann::json& j, con
   if (j.contains("methods") && j["methods"].is_object())
     for (const char* m : {"equalization", "bias_correction"})
       if (j["methods"].contains(m))
-        throw fileError(source, std::string("this calibration ran ") + m +
-                                    ", which changes the weights; its amax fit only the fake-quant checkpoint "
-                                    "written beside it, use that checkpoint instead of the calibration file");
+        throw fileError(source,
+                        std::string("this calibration ran ") + m +
+                            ", which changes the weights; its amax fit only the fake-quant checkpoint "
+                            "written beside it, use that checkpoint instead of the calibration file");
   std::map<std::string, TensorQuantizer> byKey;
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& o : quantizerOwners(model)) {

@@ -66,8 +66,8 @@ double consumerError(const ConsumerCase& c, const at::Tensor& full) {
   const at::Tensor wq = maxCalibratedFakeQuant(scaled, layer.weightQuantizer()->descriptor());
   const double absMax = (c.samples->channelAbsMax / full).max().item<double>();
   double err = 0;
-  bestAmaxOf(alphaSearchCandidates(absMax), layer, rows, layer.inputQuantizer()->descriptor(), wq, c.reference,
-             &err);
+  bestAmaxOf(alphaSearchCandidates(absMax), layer, rows, layer.inputQuantizer()->descriptor(), wq,
+             c.reference, &err);
   return err / c.energy;
 }
 
@@ -125,7 +125,8 @@ std::vector<EqualizationPair> equalizationPairs(CenterPoint& model) {
     for (const auto& name : block) requireFolded(name);
   const size_t deblocks = model->pts_neck->deblocks->size();
   for (size_t i = 0; i < convs.size(); ++i) {
-    for (size_t j = 0; j + 1 < convs[i].size(); ++j) add(convs[i][j], {{convs[i][j + 1], find(convs[i][j + 1]), 0}});
+    for (size_t j = 0; j + 1 < convs[i].size(); ++j)
+      add(convs[i][j], {{convs[i][j + 1], find(convs[i][j + 1]), 0}});
     std::vector<EqualizationConsumer> next;
     if (i + 1 < convs.size() && !convs[i + 1].empty())
       next.push_back({convs[i + 1][0], find(convs[i + 1][0]), 0});
@@ -160,8 +161,8 @@ std::vector<EqualizationPair> equalizationPairs(CenterPoint& model) {
     if (m[3] == "0") heads.push_back({name, layer, 0});
     if (m[4].matched) {  // a ConvModule: the next layer of the branch consumes it
       requireFolded(name);
-      const std::string stem = fmt::format("pts_bbox_head.task_heads.{}.{}.{}", m[1].str(), m[2].str(),
-                                           std::stoi(m[3]) + 1);
+      const std::string stem =
+          fmt::format("pts_bbox_head.task_heads.{}.{}.{}", m[1].str(), m[2].str(), std::stoi(m[3]) + 1);
       chain.emplace_back(name, find(stem + ".conv") ? stem + ".conv" : stem);
     }
   }

@@ -48,8 +48,8 @@ struct EqualizationOptions {
 struct EqualizationResult {
   std::string producer;
   std::vector<std::string> consumers;
-  double alpha = -1;             // the chosen alpha; -1: left unequalized (no alpha beat it)
-  double errorBefore = 0;        // sum over quantized consumers of the relative output error
+  double alpha = -1;       // the chosen alpha; -1: left unequalized (no alpha beat it)
+  double errorBefore = 0;  // sum over quantized consumers of the relative output error
   double errorAfter = 0;
   double rangeBefore = 0, rangeAfter = 0;  // activation range max_c a_c / min_c a_c over live channels
 };

@@ -22,8 +22,12 @@ std::optional<ConvGeometry> convGeometry(const QuantConv2dImpl& c) {
   const auto& o = c.options;
   const auto* pad = compat::variantGetIf<torch::ExpandingArray<2>>(o.padding());
   if (!pad || o.groups() != 1 || (*o.dilation())[0] != 1 || (*o.dilation())[1] != 1) return std::nullopt;
-  return ConvGeometry{(*o.kernel_size())[0], (*o.kernel_size())[1], (*o.stride())[0],
-                      (*o.stride())[1],      (**pad)[0],            (**pad)[1]};
+  return ConvGeometry{(*o.kernel_size())[0],
+                      (*o.kernel_size())[1],
+                      (*o.stride())[0],
+                      (*o.stride())[1],
+                      (**pad)[0],
+                      (**pad)[1]};
 }
 
 bool isUpsamplingDeconv(const QuantConvTranspose2dImpl& d) {
@@ -58,7 +62,8 @@ at::Tensor convRows(const at::Tensor& x, const ConvGeometry& g, const at::Tensor
   const at::Tensor xp = at::constant_pad_nd(x.detach(), {g.pw, g.pw, g.ph, g.ph});
   std::vector<at::Tensor> taps;
   for (int64_t dy = 0; dy < g.kh; ++dy)
-    for (int64_t dx = 0; dx < g.kw; ++dx) taps.push_back(xp.index({b, Slice(), oy * g.sh + dy, ox * g.sw + dx}));
+    for (int64_t dx = 0; dx < g.kw; ++dx)
+      taps.push_back(xp.index({b, Slice(), oy * g.sh + dy, ox * g.sw + dx}));
   return at::stack(taps, 2).reshape({b.size(0), -1}).to(at::kFloat);  // [n, C, kh*kw] -> [n, C*kh*kw]
 }
 
@@ -100,7 +105,8 @@ at::Tensor inputChannelOfRowElements(QuantLayer& layer) {
 }
 
 at::Tensor layerOutput(QuantLayer& layer, const at::Tensor& rows, const at::Tensor& weight, bool activate) {
-  at::Tensor y = at::addmm(layerBiasRow(layer).to(rows.device()), rows, layerMatrix(layer, weight).to(at::kFloat));
+  at::Tensor y =
+      at::addmm(layerBiasRow(layer).to(rows.device()), rows, layerMatrix(layer, weight).to(at::kFloat));
   return activate && layer.fusedRelu() ? at::relu(y) : y;
 }
 
@@ -130,7 +136,8 @@ std::vector<LayerSamples> captureLayerSamples(const std::vector<std::pair<std::s
     samples[i].name = layers[i].first;
     samples[i].layer = layers[i].second;
     if (!hasRowForm(*layers[i].second))
-      throw Error("layer samples: " + layers[i].first + " has no row form (groups, dilation or deconv padding)");
+      throw Error("layer samples: " + layers[i].first +
+                  " has no row form (groups, dilation or deconv padding)");
   }
   QuantLayer* canvas = nullptr;
   for (const auto& [name, layer] : layers)
@@ -175,7 +182,8 @@ std::vector<LayerSamples> captureLayerSamples(const std::vector<std::pair<std::s
         const at::Tensor pick =
             at::cat({cells.index({pickIndices(cells.size(0), options.rowsPerFrame - emptyRows, gen)}),
                      empty.index({pickIndices(empty.size(0), emptyRows, gen)})});
-        const at::Tensor cy = at::floor_divide(pick, w).to(x.device()), cx = at::remainder(pick, w).to(x.device());
+        const at::Tensor cy = at::floor_divide(pick, w).to(x.device()),
+                         cx = at::remainder(pick, w).to(x.device());
         const at::Tensor bb = at::full_like(cy, b);
         rowParts[i].push_back(g ? convRows(x, *g, bb, cy, cx)
                                 : x.detach().index({bb, Slice(), cy, cx}).to(at::kFloat));

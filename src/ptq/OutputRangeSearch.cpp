@@ -82,7 +82,8 @@ RangeSearchResult searchInputAmax(const LayerSamples& samples, const QuantDescri
   double bestErr = std::min(fineErr, err);
   r.candidates = static_cast<int64_t>(coarse.size() + fine.size() + 1);
 
-  r.calibratedError = quantizedOutputError(layer, samples.rows, inputDesc, calibratedAmax, w, reference) / energy;
+  r.calibratedError =
+      quantizedOutputError(layer, samples.rows, inputDesc, calibratedAmax, w, reference) / energy;
   bestErr /= energy;
   if (calibratedAmax > 0 && r.calibratedError <= bestErr) {
     best = calibratedAmax;

@@ -30,28 +30,33 @@ std::string methodsMarkdown(const nlohmann::ordered_json& m) {
   std::string md = fmt::format("\n## Output-error methods\n\nSampled {} rows on {} calibration frames.\n",
                                m.value("rows", 0), m.value("frames", 0));
   if (m.contains("equalization")) {
-    md += "\n### Channel equalization (relative output error of the quantized consumers on the samples)\n\n"
-          "| producer | consumers | alpha | error before | error after | channel range before | after |\n"
-          "|---|---|---|---|---|---|---|\n";
+    md +=
+        "\n### Channel equalization (relative output error of the quantized consumers on the samples)\n\n"
+        "| producer | consumers | alpha | error before | error after | channel range before | after |\n"
+        "|---|---|---|---|---|---|---|\n";
     for (const auto& e : m["equalization"])
-      md += fmt::format("| {} | {} | {} | {:.3g} | {:.3g} | {:.3g} | {:.3g} |\n", e["producer"].get<std::string>(),
-                        e["consumers"].size(), e["alpha"].is_null() ? "-" : fmt::format("{:g}", e["alpha"].get<double>()),
+      md += fmt::format("| {} | {} | {} | {:.3g} | {:.3g} | {:.3g} | {:.3g} |\n",
+                        e["producer"].get<std::string>(), e["consumers"].size(),
+                        e["alpha"].is_null() ? "-" : fmt::format("{:g}", e["alpha"].get<double>()),
                         e["error_before"].get<double>(), e["error_after"].get<double>(),
                         e["channel_range_before"].get<double>(), e["channel_range_after"].get<double>());
   }
   if (m.contains("range_search")) {
-    md += "\n### Output-error range search (relative output error on the samples)\n\n"
-          "| layer | calibrated amax | error | searched amax | error |\n|---|---|---|---|---|\n";
+    md +=
+        "\n### Output-error range search (relative output error on the samples)\n\n"
+        "| layer | calibrated amax | error | searched amax | error |\n|---|---|---|---|---|\n";
     for (const auto& r : m["range_search"])
       md += fmt::format("| {} | {:.4g} | {:.3g} | {:.4g} | {:.3g} |\n", r["layer"].get<std::string>(),
                         r["calibrated_amax"].get<double>(), r["calibrated_error"].get<double>(),
                         r["searched_amax"].get<double>(), r["searched_error"].get<double>());
   }
   if (m.contains("bias_correction")) {
-    md += "\n### Bias correction (mean |shift| removed per output channel)\n\n| layer | mean abs shift | relative to output RMS |\n|---|---|---|\n";
+    md +=
+        "\n### Bias correction (mean |shift| removed per output channel)\n\n| layer | mean abs shift | "
+        "relative to output RMS |\n|---|---|---|\n";
     for (const auto& b : m["bias_correction"])
-      md += fmt::format("| {} | {:.3g} | {:.3g} |\n", b["layer"].get<std::string>(), b["mean_abs_shift"].get<double>(),
-                        b["relative_shift"].get<double>());
+      md += fmt::format("| {} | {:.3g} | {:.3g} |\n", b["layer"].get<std::string>(),
+                        b["mean_abs_shift"].get<double>(), b["relative_shift"].get<double>());
   }
   return md;
 }

@@ -83,7 +83,8 @@ QuantRecipe QuantRecipe::fromConfig(const CenterPointConfig& cfg) {
   r.learnAmax = q.learnAmax;
   r.equalization =
       readWord(kEqualizationWords, q.equalization, p + "methods.equalization", r.equalization, problems);
-  r.rangeSearch = readWord(kRangeSearchWords, q.rangeSearch, p + "methods.range_search", r.rangeSearch, problems);
+  r.rangeSearch =
+      readWord(kRangeSearchWords, q.rangeSearch, p + "methods.range_search", r.rangeSearch, problems);
   r.biasCorrection = q.biasCorrection;
   r.methodFrames = q.methodFrames;
   if (q.methodFrames <= 0) problems.push_back(p + "methods.frames: must be positive");
@@ -122,7 +123,8 @@ QuantRecipe QuantRecipe::with(const RecipeOverrides& o, const std::string& comma
   if (o.floatLayers) r.floatLayers = *o.floatLayers;
   if (o.fullInt8) {
     if (o.floatLayers && !o.floatLayers->empty())
-      throw Error(command + " --full-int8 and --float-layers cannot go together (full INT8 keeps no layer float)");
+      throw Error(command +
+                  " --full-int8 and --float-layers cannot go together (full INT8 keeps no layer float)");
     r.floatLayers.clear();
   }
   r.learnAmax = r.learnAmax || o.learnAmax;

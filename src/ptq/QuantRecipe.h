@@ -18,7 +18,8 @@ namespace cpq {
 
 // quantization.precision.weights: int8, or fp16 (= quantization off, which ptq / qat refuse).
 enum class WeightPrecision { Int8, Fp16 };
-// quantization.methods.equalization: none, or activation-aware channel equalization (ptq/ChannelEqualization).
+// quantization.methods.equalization: none, or activation-aware channel equalization
+// (ptq/ChannelEqualization).
 enum class Equalization { None, Activation };
 // quantization.methods.range_search: none (the calibrator's amax), or the output-error search
 // (ptq/OutputRangeSearch).
@@ -26,11 +27,11 @@ enum class RangeSearch { None, Output };
 
 // What a command line may change (ptq, qat, sensitivity share them; unset = the config's value).
 struct RecipeOverrides {
-  std::optional<int64_t> calibrationBatches;  // --calibrate-batches
-  std::optional<std::string> method;          // --method: max | percentile | mse | entropy
-  std::optional<bool> skipZeros;              // --skip-zeros
-  bool fullInt8 = false;                      // --full-int8: no float layers
-  bool learnAmax = false;                     // --learn-amax (qat): turns learnable amax on
+  std::optional<int64_t> calibrationBatches;            // --calibrate-batches
+  std::optional<std::string> method;                    // --method: max | percentile | mse | entropy
+  std::optional<bool> skipZeros;                        // --skip-zeros
+  bool fullInt8 = false;                                // --full-int8: no float layers
+  bool learnAmax = false;                               // --learn-amax (qat): turns learnable amax on
   std::optional<std::vector<std::string>> floatLayers;  // --float-layers: replaces sensitive_layers
   std::optional<std::string> equalization;              // --equalization: none | activation
   std::optional<std::string> rangeSearch;               // --range-search: none | output
@@ -60,7 +61,7 @@ struct QuantRecipe {
   bool biasCorrection = false;
   int64_t methodFrames = 32;
   int64_t methodCellsPerFrame = 256;
-  double methodEmptyShare = 0.5;  // share of the sampled cells drawn from empty cells (ptq/LayerSamples)
+  double methodEmptyShare = 0.9;  // share of the sampled cells drawn from empty cells (ptq/LayerSamples)
 
   // Whether any output-error method runs (they share one set of samples).
   bool usesLayerSamples() const {

@@ -144,6 +144,39 @@ TEST_F(PtqCli, FullInt8AndMaxCalibration) {
   }
 }
 
+TEST_F(PtqCli, MethodFlagsReachTheRecipeAndTheirLimitsAreChecked) {
+  // The default methods.frames (32) exceeds the 4 calibration frames: refused with the numbers, nothing
+  // written.
+  auto r =
+      runCli(ptqArgs(out("methods_refused")) + " --float-layers pts_voxel_encoder --equalization activation");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("methods.frames is 32 but the calibration uses 4 frames"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(out("methods_refused")));
+  const std::string cfg = (root() / "methods.yaml").string();
+  writeStringAtomically(cfg, testing::smallRangeConfigYaml() + recipe("[pts_voxel_encoder]") +
+                                 "  methods: {frames: 4, cells_per_frame: 16}\n");
+  r = runCli(ptqArgs(out("methods"), cfg) +
+             " --equalization activation --bias-correction --max-eval-frames 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto report = readJson((root() / "methods" / "int8.report.json").string());
+  EXPECT_EQ(report["settings"]["method"], "histogram+mse+equalization+bias_correction");
+  EXPECT_EQ(report["float_layers"], nlohmann::json::array({"pts_voxel_encoder.pfn_layers.0.linear",
+                                                           "pts_voxel_encoder.pfn_layers.1.linear"}));
+  r = runCli(ptqArgs(out("methods_bad"), cfg) + " --equalization nagel");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("--equalization must be one of none, activation, not 'nagel'"), std::string::npos)
+      << r.output;
+  r = runCli("sensitivity --config " + quote(cfg) + " --checkpoint " + quote(weights()) + " --data " +
+             quote(data()) + " --proxy --bias-correction --output " +
+             quote((root() / "sens_bc" / "s.csv").string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("sensitivity cannot run with quantization.methods.bias_correction"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(root() / "sens_bc"));
+}
+
 // The first data row's layer of a sensitivity CSV.
 std::string topLayer(const std::string& csvPath) {
   std::istringstream in(readFileToString(csvPath));

@@ -28,7 +28,8 @@ QuantLinear identityLinear() {
   QuantLinear l(torch::nn::LinearOptions(1, 1).bias(false));
   torch::NoGradGuard g;
   l->weight.fill_(1.0);
-  l->attachQuantizers(*l, QuantDescriptor::activation(CalibrationMethod::Histogram), QuantDescriptor::weight(0));
+  l->attachQuantizers(*l, QuantDescriptor::activation(CalibrationMethod::Histogram),
+                      QuantDescriptor::weight(0));
   return l;
 }
 
@@ -94,14 +95,18 @@ TEST(LayerSamples, RowsComeOnlyFromCellsThatHoldDataAndReproduceTheLayerOutput) 
   at::Tensor x = at::zeros({1, 2, 6, 6});
   x[0][0][1][2] = 1.5;
   x[0][1][4][4] = -2.0;  // two cells hold data
-  std::vector<std::pair<std::string, QuantLayer*>> layers{{"canvas", canvas.get()}, {"strided", strided.get()}};
+  std::vector<std::pair<std::string, QuantLayer*>> layers{{"canvas", canvas.get()},
+                                                          {"strided", strided.get()}};
   at::Tensor y1, y2;
   LayerSampleOptions o;
   o.rowsPerFrame = 100;
-  const auto samples = captureLayerSamples(layers, "canvas", 1, [&](int64_t) {
-    y1 = canvas->forward(x);
-    y2 = strided->forward(y1);
-  }, o);
+  const auto samples = captureLayerSamples(
+      layers, "canvas", 1,
+      [&](int64_t) {
+        y1 = canvas->forward(x);
+        y2 = strided->forward(y1);
+      },
+      o);
   ASSERT_EQ(samples.size(), 2u);
   // The canvas layer: exactly the two occupied cells, as 3x3 patches (18 values).
   ASSERT_EQ(samples[0].rows.sizes(), (std::vector<int64_t>{2, 18}));
@@ -123,7 +128,7 @@ TEST(ChannelEqualization, ScalesOfAlphaOneMakeEveryChannelRangeEqual) {
   const at::Tensor s = equalizationScales(a, r, 1.0);
   const at::Tensor after = (a / s).narrow(0, 0, 3);
   EXPECT_LE((after - after[0]).abs().max().item<double>(), 1e-5);
-  EXPECT_EQ(s[3].item<float>(), 1.0f);  // a dead channel keeps its scale
+  EXPECT_EQ(s[3].item<float>(), 1.0f);                                   // a dead channel keeps its scale
   EXPECT_NEAR(s.narrow(0, 0, 3).log().sum().item<double>(), 0.0, 1e-5);  // geometric mean 1
   // alpha 0 equalizes the weight side instead: r * s constant.
   const at::Tensor s0 = equalizationScales(a, r, 0.0);
@@ -177,12 +182,14 @@ TEST_F(EqualizedModel, TheFloatNetworkIsUnchangedAndTheChosenScalesLowerTheSampl
   EXPECT_EQ(producers.front(), "pts_voxel_encoder.pfn_layers.1.linear");
   EXPECT_EQ(std::count(producers.begin(), producers.end(), "pts_backbone.blocks.0.3"), 1);
   EXPECT_EQ(std::count(producers.begin(), producers.end(), "pts_neck.deblocks.2.0"), 0);
-  const auto shared = std::find_if(pairs.begin(), pairs.end(),
-                                   [](const EqualizationPair& p) { return p.producer == "pts_bbox_head.shared_conv.conv"; });
+  const auto shared = std::find_if(pairs.begin(), pairs.end(), [](const EqualizationPair& p) {
+    return p.producer == "pts_bbox_head.shared_conv.conv";
+  });
   ASSERT_NE(shared, pairs.end());
   EXPECT_EQ(shared->consumers.size(), 12u);
-  const auto blockEnd = std::find_if(pairs.begin(), pairs.end(),
-                                     [](const EqualizationPair& p) { return p.producer == "pts_backbone.blocks.1.6"; });
+  const auto blockEnd = std::find_if(pairs.begin(), pairs.end(), [](const EqualizationPair& p) {
+    return p.producer == "pts_backbone.blocks.1.6";
+  });
   ASSERT_NE(blockEnd, pairs.end());
   ASSERT_EQ(blockEnd->consumers.size(), 2u);  // the next block and the neck
   EXPECT_EQ(blockEnd->consumers[1].name, "pts_neck.deblocks.1.0");
@@ -198,7 +205,8 @@ TEST_F(EqualizedModel, TheFloatNetworkIsUnchangedAndTheChosenScalesLowerTheSampl
   for (size_t t = 0; t < before.size(); ++t) {
     const auto& b = before[t];
     const auto& a = after[t];
-    for (const auto& [x, y] : {std::pair{b.heatmap, a.heatmap}, {b.reg, a.reg}, {b.dim, a.dim}, {b.vel, a.vel}}) {
+    for (const auto& [x, y] :
+         {std::pair{b.heatmap, a.heatmap}, {b.reg, a.reg}, {b.dim, a.dim}, {b.vel, a.vel}}) {
       const double scale = std::max(x.abs().max().item<double>(), 1.0);
       EXPECT_LE((x - y).abs().max().item<double>() / scale, 1e-5);
     }

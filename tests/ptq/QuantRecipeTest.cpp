@@ -125,5 +125,55 @@ TEST(QuantRecipe, FusionFollowsTheFloatLayers) {
   EXPECT_EQ(r.quantizerPlan().convTransposeWeightAxis, std::optional<int64_t>(1));
 }
 
+TEST(QuantRecipe, OutputErrorMethodsAreParsedDescribedAndOverridden) {
+  const QuantRecipe off = QuantRecipe::fromConfig(withQuantization("  fusion: {fuse_bn: true}\n"));
+  EXPECT_FALSE(off.usesLayerSamples());
+  EXPECT_EQ(off.methodEmptyShare, 0.9);
+  QuantRecipe r = QuantRecipe::fromConfig(withQuantization(
+      "  methods: {equalization: activation, range_search: output, bias_correction: true, frames: 8, "
+      "cells_per_frame: 64, empty_share: 0.5}\n"));
+  EXPECT_TRUE(r.usesLayerSamples());
+  EXPECT_EQ(r.describe(), "histogram+mse+equalization+range_search+bias_correction");
+  EXPECT_EQ(r.methodFrames, 8);
+  EXPECT_EQ(r.methodCellsPerFrame, 64);
+  EXPECT_EQ(r.methodEmptyShare, 0.5);
+  RecipeOverrides o;
+  o.equalization = "none";
+  o.rangeSearch = "none";
+  o.biasCorrection = false;
+  o.floatLayers = std::vector<std::string>{"pts_voxel_encoder"};
+  const QuantRecipe back = r.with(o, "ptq");
+  EXPECT_FALSE(back.usesLayerSamples());
+  EXPECT_EQ(back.floatLayers, std::vector<std::string>{"pts_voxel_encoder"});
+}
+
+TEST(QuantRecipe, BadMethodWordsAndClashesAreNamed) {
+  const std::string msg = testing::errorMessageOf([] {
+    QuantRecipe::fromConfig(
+        withQuantization("  methods: {equalization: nagel, range_search: grid, frames: 0, cells_per_frame: "
+                         "-1, empty_share: 1.0}\n"));
+  });
+  for (const char* key : {"q.yaml", "methods.equalization: 'nagel'", "methods.range_search: 'grid'",
+                          "methods.frames", "methods.cells_per_frame", "methods.empty_share"})
+    EXPECT_NE(msg.find(key), std::string::npos) << key << " in " << msg;
+  const QuantRecipe r = QuantRecipe::fromConfig(withQuantization("  fusion: {fuse_bn: false}\n"));
+  RecipeOverrides eq;
+  eq.equalization = "activation";
+  const std::string clash = testing::errorMessageOf([&] { r.with(eq, "ptq"); });
+  EXPECT_NE(clash.find("methods.equalization cannot go together with quantization.fusion.fuse_bn: false"),
+            std::string::npos)
+      << clash;
+  RecipeOverrides both;
+  both.fullInt8 = true;
+  both.floatLayers = std::vector<std::string>{"pts_voxel_encoder"};
+  EXPECT_NE(testing::errorMessageOf([&] { r.with(both, "ptq"); }).find("--full-int8 and --float-layers"),
+            std::string::npos);
+  RecipeOverrides bad;
+  bad.rangeSearch = "grid";
+  EXPECT_NE(
+      testing::errorMessageOf([&] { r.with(bad, "ptq"); }).find("--range-search must be one of none, output"),
+      std::string::npos);
+}
+
 }  // namespace
 }  // namespace cpq

@@ -22,7 +22,9 @@
 #include "infer/DatasetInference.h"
 #include "model/LoadModel.h"
 #include "model/QuantizedCheckpoint.h"
+#include "ptq/CalibrationFile.h"
 #include "ptq/ExportRun.h"
+#include "ptq/ModelPreparation.h"
 #include "ptq/PtqRun.h"
 #include "ptq/QatRun.h"
 #include "ptq/SensitivityStudy.h"
@@ -166,6 +168,62 @@ TEST_F(PtqWorkflow, PtqIsDeterministicAndRefusesToOverwrite) {
     EXPECT_NE(std::string(e.what()).find("pts_backbone.blocks.7"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(root() / "bad"));
+}
+
+TEST_F(PtqWorkflow, EqualizationAndBiasCorrectionAreRecordedDeterministicAndTheirCalibrationIsNotReusable) {
+  auto methodsJob = [&](const std::string& name) {
+    PtqJob j = ptqJob(name);
+    j.recipe.floatLayers = {"pts_voxel_encoder"};
+    j.recipe.equalization = Equalization::Activation;
+    j.recipe.biasCorrection = true;
+    j.recipe.methodFrames = 4;
+    j.recipe.methodCellsPerFrame = 32;
+    return j;
+  };
+  const PtqResult a = runPtq(methodsJob("methods_a"));
+  const PtqResult b = runPtq(methodsJob("methods_b"));
+  for (auto f : {&PtqOutputPaths::checkpoint, &PtqOutputPaths::calib})
+    EXPECT_EQ(readFileToString(a.paths.*f), readFileToString(b.paths.*f)) << a.paths.*f;
+  const nlohmann::json calib = readJson(a.paths.calib);
+  EXPECT_EQ(calib["method"], "histogram+mse+equalization+bias_correction");
+  ASSERT_TRUE(calib["methods"].contains("equalization"));
+  ASSERT_TRUE(calib["methods"].contains("bias_correction"));
+  EXPECT_EQ(calib["methods"]["frames"], 4);
+  for (const auto& e : calib["methods"]["equalization"])
+    EXPECT_LE(e["error_after"].get<double>(), e["error_before"].get<double>());
+  const nlohmann::json report = readJson(a.paths.reportJson);
+  EXPECT_EQ(report["settings"]["equalization"], "activation");
+  EXPECT_EQ(report["methods"], calib["methods"]);
+  EXPECT_NE(readFileToString(a.paths.reportMd).find("### Channel equalization"), std::string::npos);
+  // The fake-quant checkpoint reproduces the run's INT8 evaluation (equalized weights, corrected biases).
+  const CenterPointConfig cfg = config();
+  const DetectionDataset val = DetectionDataset::open(datasetOptionsFor(cfg, data(), "val"));
+  InferencePipeline reloaded(cfg, loadQuantizedCenterPoint(cfg, a.paths.checkpoint), at::kCPU);
+  const EvaluationReport again =
+      evaluateOnDataset(reloaded, val, frameIndices(val.size()), cfg, "INT8", /*withNuScenes=*/true);
+  EXPECT_EQ(again.t4->mAP.at("overall"), a.report.int8.t4->mAP.at("overall"));
+  // Its amax fit the equalized weights only: applying the file to the float model is refused.
+  CenterPoint fresh = loadCenterPoint(cfg, weights());
+  QuantRecipe dense = QuantRecipe::fromConfig(cfg);
+  dense.floatLayers = {"pts_voxel_encoder"};
+  prepareForQuantization(fresh, dense);
+  try {
+    applyCalibrationFile(*fresh, a.paths.calib);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("changes the weights"), std::string::npos) << e.what();
+  }
+  // Methods that sample more frames than the calibration uses are refused with the numbers.
+  PtqJob tooMany = methodsJob("methods_too_many");
+  tooMany.recipe.methodFrames = 50;
+  try {
+    runPtq(tooMany);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("methods.frames is 50 but the calibration uses 4 frames"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(PtqWorkflow, SensitivityProxyRanksEveryLayerAndABudgetOfOneKeepsEverythingInt8) {
