@@ -56,8 +56,8 @@ std::vector<LayerSamples> runMethodsBeforeStatistics(InferencePipeline& pipeline
 
 // After the amax: the output-error range search replaces each quantized layer's input amax, then bias
 // correction (with the final amax).
-void runMethodsAfterAmax(InferencePipeline& pipeline, std::vector<LayerSamples>& samples,
-                         const QuantRecipe& recipe, CalibrationResult& result) {
+void runMethodsAfterAmax(std::vector<LayerSamples>& samples, const QuantRecipe& recipe,
+                         CalibrationResult& result) {
   if (samples.empty()) return;
   const auto start = std::chrono::steady_clock::now();
   if (recipe.rangeSearch == RangeSearch::Output) {
@@ -84,7 +84,6 @@ void runMethodsAfterAmax(InferencePipeline& pipeline, std::vector<LayerSamples>&
     result.biasCorrection = correctBiases(samples);
     spdlog::info("bias correction: {} layers", result.biasCorrection.size());
   }
-  (void)pipeline;
   result.methodSeconds += secondsSince(start);
 }
 
@@ -184,7 +183,7 @@ CalibrationResult calibrate(InferencePipeline& pipeline, const DetectionDataset&
   result.layers = manager.finish(recipe.amaxOptions());
   result.amaxSeconds = secondsSince(amaxStart);
   result.batches = manager.batches();
-  runMethodsAfterAmax(pipeline, samples, recipe, result);
+  runMethodsAfterAmax(samples, recipe, result);
   spdlog::info(
       "calibrated {} layers on {} frames in {} batches: statistics {:.1f} s ({:.1f} frames/s), amax {:.3f} s",
       result.layers.size(), result.frames, result.batches, result.collectSeconds,
@@ -214,7 +213,7 @@ CalibrationResult calibrate(InferencePipeline& pipeline, const std::vector<at::T
   result.layers = manager.finish(recipe.amaxOptions());
   result.amaxSeconds = secondsSince(amaxStart);
   result.batches = result.frames = static_cast<int64_t>(clouds.size());
-  runMethodsAfterAmax(pipeline, samples, recipe, result);
+  runMethodsAfterAmax(samples, recipe, result);
   return result;
 }
 

@@ -16,13 +16,8 @@ int64_t inputChannelAxis(const QuantLayer& layer) { return layer.layerType() == 
 
 int64_t outputChannels(QuantLayer& layer) { return layer.layerWeight().size(layer.outputChannelAxis()); }
 
-// max |w| over every dim but `axis`: [size(axis)].
-at::Tensor rangeAlong(const at::Tensor& w, int64_t axis) {
-  std::vector<int64_t> dims;
-  for (int64_t d = 0; d < w.dim(); ++d)
-    if (d != axis) dims.push_back(d);
-  return at::amax(w.detach().abs().to(at::kFloat), dims).cpu();
-}
+// max |w| over every dim but `axis`: [size(axis)] on the CPU.
+at::Tensor rangeAlong(const at::Tensor& w, int64_t axis) { return absMaxExcept(w, axis, false).cpu(); }
 
 // `v` [n] shaped to broadcast along `axis` of a `dim`-d tensor.
 at::Tensor alongAxis(const at::Tensor& v, int64_t axis, int64_t dim) {

@@ -8,17 +8,17 @@
 
 namespace cpq {
 
+at::Tensor absMaxExcept(const at::Tensor& w, int64_t axis, bool keepdim) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < w.dim(); ++d)
+    if (d != axis) dims.push_back(d);
+  const at::Tensor a = w.detach().abs().to(at::kFloat);
+  return dims.empty() ? a : at::amax(a, dims, keepdim);
+}
+
 at::Tensor maxCalibratedFakeQuant(const at::Tensor& weight, const QuantDescriptor& desc) {
   const at::Tensor w = weight.detach().to(at::kFloat);
-  at::Tensor amax;
-  if (desc.axis) {
-    std::vector<int64_t> dims;
-    for (int64_t d = 0; d < w.dim(); ++d)
-      if (d != *desc.axis) dims.push_back(d);
-    amax = dims.empty() ? w.abs() : at::amax(w.abs(), dims, /*keepdim=*/true);
-  } else {
-    amax = w.abs().max();
-  }
+  const at::Tensor amax = desc.axis ? absMaxExcept(w, *desc.axis, /*keepdim=*/true) : w.abs().max();
   return fakeQuantize(w, amax, desc.numBits, desc.isUnsigned, desc.narrowRange);
 }
 

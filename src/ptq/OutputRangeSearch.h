@@ -16,6 +16,9 @@
 
 namespace cpq {
 
+// max |w| over every dim but `axis` ([size(axis)], or keepdim-shaped for broadcasting against w).
+at::Tensor absMaxExcept(const at::Tensor& w, int64_t axis, bool keepdim);
+
 // A weight fake-quantized as its max-calibrated quantizer does: amax = max |w| per channel along
 // desc.axis (per tensor without an axis).
 at::Tensor maxCalibratedFakeQuant(const at::Tensor& weight, const QuantDescriptor& desc);
